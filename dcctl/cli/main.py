@@ -1,0 +1,84 @@
+"""Root command group. Sub-command modules are imported only when used, so that
+``dcctl --help`` stays instant; heavy libraries are imported inside commands."""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+from pathlib import Path
+
+import click
+
+from dcctl.cli.settings import Settings
+from dcctl.core.errors import EXIT_OK, EXIT_USAGE, DcctlError
+
+# command name -> "module:attribute" of its click command or group
+COMMANDS: dict[str, str] = {
+    "inventory": "dcctl.cli.inventory:inventory",
+    "lab": "dcctl.cli.lab:lab",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose sub-commands live in modules imported on first use."""
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module_name, attr = self.lazy[cmd_name].split(":")
+            return getattr(import_module(module_name), attr)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--inventory", "inventory_dir", type=click.Path(path_type=Path), default=None,
+              envvar="DCCTL_INVENTORY", help="Rack inventory directory  [default: inventory/]")
+@click.option("--os-cloud", envvar="OS_CLOUD", default=None,
+              help="Cloud name in clouds.yaml  [default: $OS_CLOUD]")
+@click.option("--json", "json_output", is_flag=True, help="Print machine-readable JSON.")
+@click.option("-v", "--verbose", count=True, help="More detail (repeat for debug logs).")
+@click.version_option(package_name="dcctl")
+@click.pass_context
+def cli(ctx: click.Context, inventory_dir: Path | None, os_cloud: str | None,
+        json_output: bool, verbose: int) -> None:
+    """dcctl: run the national data centre and its government cloud.
+
+    Validate the rack inventory, enroll and provision bare-metal servers, give
+    every ministry its OpenStack tenant, apply playbooks and export metrics.
+    """
+    s = ctx.ensure_object(Settings)
+    if inventory_dir is not None:
+        s.inventory_dir = inventory_dir
+    if os_cloud:
+        s.os_cloud = os_cloud
+    s.json = s.json or json_output
+    s.verbose = verbose
+    if verbose:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: maps dcctl's errors to the documented exit codes."""
+    try:
+        rv = cli.main(args=argv, prog_name="dcctl", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except DcctlError as exc:
+        click.echo(f"error: {exc}", err=True)
+        if exc.hint:
+            click.echo(f"hint: {exc.hint}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(rv if isinstance(rv, int) else EXIT_OK)

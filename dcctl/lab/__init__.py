@@ -1,0 +1,1 @@
+"""The lab: a real local government cloud on loopback for the demo and the tests."""
