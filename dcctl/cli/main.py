@@ -82,3 +82,11 @@ def main(argv: list[str] | None = None) -> None:
             click.echo(f"hint: {exc.hint}", err=True)
         sys.exit(exc.exit_code)
     sys.exit(rv if isinstance(rv, int) else EXIT_OK)
+
+
+def ansible_inventory_script() -> None:
+    """``dcctl-ansible-inventory``: an executable Ansible can call as ``-i`` (``--list`` / ``--host H``).
+
+    The inventory directory comes from ``DCCTL_INVENTORY`` (default ``inventory/``).
+    """
+    main(["inventory", "ansible", *sys.argv[1:]])

@@ -1,0 +1,55 @@
+"""How commands print: JSON for machines, rich tables and coloured problems for people."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from dcctl.core.problems import Problem, Severity
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    # piped output is not cut to 80 columns: engineers grep and paste it
+    return Console(stderr=stderr, highlight=False, soft_wrap=True,
+                   width=None if stream.isatty() else 200)
+
+
+def print_problems(problems: list[Problem]) -> None:
+    """Problems to stderr, one per line, editor-clickable, then a count."""
+    out = console(stderr=True)
+    for p in problems:
+        colour = "red" if p.severity is Severity.ERROR else "yellow"
+        line = f"[bold]{p.location}[/bold]: [{colour}]{p.severity.value}[/{colour}]: {_esc(p.message)}"
+        if p.hint:
+            line += f"\n    [dim]fix: {_esc(p.hint)}[/dim]"
+        out.print(line)
+    errors = sum(p.severity is Severity.ERROR for p in problems)
+    warnings = len(problems) - errors
+    if problems:
+        out.print(f"{errors} error(s), {warnings} warning(s)")
+
+
+def problems_json(problems: list[Problem]) -> dict[str, Any]:
+    errors = sum(p.severity is Severity.ERROR for p in problems)
+    return {"ok": errors == 0, "errors": errors, "warnings": len(problems) - errors,
+            "problems": [p.as_dict() for p in problems]}
+
+
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()
