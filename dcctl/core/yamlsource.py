@@ -57,7 +57,10 @@ def load_yaml(path: Path) -> tuple[SourceDoc | None, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        return None, [error(Location(shown), f"file is not UTF-8 text ({exc.reason})",
+        raw = path.read_bytes()[: exc.start]
+        line = raw.count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n") + 1) + 1
+        return None, [error(Location(shown, line, col), f"file is not UTF-8 text ({exc.reason})",
                             "save the file as UTF-8", code="yaml-encoding")]
     except OSError as exc:
         return None, [error(Location(shown), f"cannot read file: {exc.strerror}", code="io")]
@@ -72,11 +75,15 @@ def parse_yaml(text: str, file: str) -> tuple[SourceDoc | None, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         what = exc.problem or exc.context or "invalid YAML"
+        hint = "fix the YAML syntax (check indentation, colons and quotes)"
         if "but found another document" in str(exc):
             what = "the file holds more than one YAML document"
             hint = "keep one document per file (remove the extra '---')"
-        else:
-            hint = "fix the YAML syntax (check indentation, colons and quotes)"
+        elif exc.context and exc.context_mark and exc.context_mark is not mark:
+            what += f" ({exc.context} at line {exc.context_mark.line + 1})"
+        source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+        if "\t" in source_line[: max(col, 1)]:
+            hint = "YAML does not allow tabs for indentation: use spaces"
         return None, [error(Location(file, line, col), f"YAML syntax error: {what}", hint,
                             code="yaml-syntax")]
     except yaml.YAMLError as exc:

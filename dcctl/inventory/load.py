@@ -161,13 +161,26 @@ def _problem(doc: SourceDoc, path: tuple, err: dict, model: type | None) -> Prob
     message = err["msg"]
     if kind.startswith("ip_") or "ip" in kind and "address" in message.lower():
         message = "not a valid IP address"
+    elif kind == "string_pattern_mismatch" and "a-z0-9" in err.get("ctx", {}).get("pattern", ""):
+        message = "not a valid name"
     elif kind == "value_error":
         message = message.removeprefix("Value error, ")
-    hint = _hint_for(kind, err)
+    hint = _hint_for(kind, err, message)
     return error(doc.at(path), f"{where}: {message} ({shown})", hint, code=kind)
 
 
-def _hint_for(kind: str, err: dict) -> str:
+def _hint_for(kind: str, err: dict, message: str) -> str:
+    if message == "not a valid IP address":
+        return "write an IPv4 or IPv6 address such as 10.0.0.11"
+    if kind == "value_error":
+        if "MAC" in message:
+            return "write six hex pairs separated by ':'"
+        if "reference" in message:
+            return ("keep the secret outside the repository: env:NAME reads NAME_USERNAME and "
+                    "NAME_PASSWORD, file:ENTRY reads an entry of the credentials file")
+        if "host bits" in message:
+            return "use the first address of the network, e.g. 10.1.2.0/24"
+        return "correct the value as described"
     if kind == "string_pattern_mismatch":
         pattern = err.get("ctx", {}).get("pattern", "")
         if "a-z0-9" in pattern:

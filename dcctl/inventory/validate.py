@@ -49,6 +49,13 @@ def _references(inv: RackInventory) -> list[Problem]:
         if rack.site not in inv.sites:
             problems.append(_dangling(inv, "racks", name, "site", rack.site, inv.sites))
         elif (rack.site, rack.hall) not in inv.halls:
+            elsewhere = sorted(s for (s, h) in inv.halls if h == rack.hall)
+            if elsewhere:
+                problems.append(error(inv.origin("racks", name).at("hall"),
+                                      f"hall '{rack.hall}' is at site '{elsewhere[0]}', not at the rack's "
+                                      f"site '{rack.site}'", "fix the rack's site or hall",
+                                      code="dangling-reference"))
+                continue
             halls = [h for (s, h) in inv.halls if s == rack.site]
             problems.append(_dangling(inv, "racks", name, "hall", rack.hall, halls,
                                       scope=f" at site '{rack.site}'"))
