@@ -76,7 +76,7 @@ def run_tool(lab: Lab, service: str, argv: list[str], env: dict[str, str] | None
     if result.returncode != 0:
         raise ServiceError(
             f"lab {service}: `{Path(argv[0]).name} {' '.join(argv[1:3])}...` failed "
-            f"(exit {result.returncode}); log {lab.paths.log(service)}:\n{process.log_tail(lab.paths, service)}",
+            f"(exit {result.returncode}); see {lab.paths.log(service)}",
             hint="fix the cause above, then run `dcctl lab up` again")
 
 
@@ -121,6 +121,7 @@ class GunicornApp(LabService):
             "--worker-class", "gthread", "--threads", str(self.threads),
             "--timeout", "120", "--graceful-timeout", "3",
             "--name", f"dcctl-lab-{self.name}",
+            "--no-control-socket",  # gunicorn 27 otherwise shares one socket in ~/.gunicorn
             "--pythonpath", str(WSGI_DIR),
             "lab_wsgi:application",
         ]
