@@ -9,13 +9,16 @@ Each host runs in its own namespaces, started by ``unshare`` as root::
     unshare --pid --fork --kill-child --mount --uts --mount-proc --propagation private \\
         /bin/sh <state>/data/hosts/<name>/boot.sh
 
-``boot.sh`` mounts an overlay on ``/etc``, ``/var``, ``/usr``, ``/root``, ``/home``,
-``/opt`` and ``/srv`` (lower: the machine's directory; upper and work dirs in the host's
-state folder), a private ``/tmp`` and ``/run``, sets the host name, then execs
-``sshd -D``. A file written over SSH (``/etc/chrony/chrony.conf``, a package installed
-by a playbook...) lands in that host's upper dir only: neither the machine nor another
-host sees it. The host's ``python3`` is the machine's, seen through the overlay, so
-Ansible works against a lab host.
+``boot.sh`` mounts a private tmpfs on ``/run``, an overlay on ``/etc``, ``/var``,
+``/usr``, ``/opt`` and ``/srv`` (lower: the machine's directory; upper and work dirs in the
+host's state folder), the host's own fresh ``/root``, ``/home`` and ``/tmp`` (bind mounts of
+dirs in its state folder: the machine's root account, its keys and dotfiles, are not
+visible on the hosts), its lab-managed sshd config read-only on ``/etc/dcctl-lab``, sets
+the host name (``hostname`` answers the server's name), then execs ``sshd -D``. A file
+written over SSH (``/etc/chrony/chrony.conf``, a package a playbook installs...) lands in
+that host's upper dir only: neither the machine nor another host sees it. The host's
+``/usr/bin/python3`` is the machine's, seen through the overlay, so Ansible works against
+a lab host.
 
 Process model: the service's single process is a small ``/bin/sh`` supervisor
 (``launch.sh``) that starts every host in the background and waits. All of them share the
@@ -46,7 +49,11 @@ from dcctl.lab.service import Lab, LabService
 
 # Directories each host sees through its own overlay (skipped when the lab's state lives
 # inside one of them, since an overlay's upper dir cannot sit inside its lower dir).
-OVERLAID = ("/etc", "/var", "/usr", "/root", "/home", "/opt", "/srv")
+OVERLAID = ("/etc", "/var", "/usr", "/opt", "/srv")
+# Directories each host has to itself, fresh (not the machine's: no secrets of the
+# machine's root account on the hosts): a bind mount of a dir in the host's state folder.
+OWN = ("/root", "/home", "/tmp")
+STAGE = "/run/dcctl-host"  # where boot.sh sees the host's state dir while it mounts
 SSHD = "/usr/sbin/sshd"
 KEYGEN = "/usr/bin/ssh-keygen"
 CONF_MOUNT = "/etc/dcctl-lab"  # where a host sees its lab-managed sshd config (read-only)
@@ -194,9 +201,7 @@ class RackHosts(LabService):
             for d in overlaid:
                 for layer in ("upper", "work"):
                     (hdir / layer / d.strip("/")).mkdir(parents=True, exist_ok=True)
-            tmp = hdir / "tmp"
-            tmp.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, 0o1777)
+            self._own_dirs(hdir)
             boot = hdir / "boot.sh"
             _write_if_changed(boot, self._boot_script(lab, host, hdir, overlaid), 0o755)
             boots.append(boot)
@@ -221,6 +226,15 @@ class RackHosts(LabService):
 
     def post_start(self, lab: Lab) -> None:
         lab.facts.update(self.facts(lab))
+
+    def _own_dirs(self, hdir: Path) -> None:
+        for d, mode in (("root", 0o700), ("home", 0o755), ("tmp", 0o1777)):
+            (hdir / d).mkdir(parents=True, exist_ok=True)
+            os.chmod(hdir / d, mode)
+        for name in (".bashrc", ".profile"):  # a fresh Debian root account
+            skel, dest = Path("/etc/skel") / name, hdir / "root" / name
+            if skel.exists() and not dest.exists():
+                shutil.copyfile(skel, dest)
 
     # -- generated files ----------------------------------------------------------
     def _sshd_config(self, host: RackHost) -> str:
@@ -248,6 +262,7 @@ class RackHosts(LabService):
     def _boot_script(self, lab: Lab, host: RackHost, hdir: Path, overlaid: list[str]) -> str:
         q = shlex.quote
         log = lab.paths.logs / f"{self.name}-{host.name}.log"
+        stage = STAGE
         lines = [
             "#!/bin/sh",
             f"# rack host {host.name}: run by unshare (own mount, UTS and PID namespaces)",
@@ -255,19 +270,24 @@ class RackHosts(LabService):
             f"exec >>{q(str(log))} 2>&1",
             f'echo "=== $(date "+%F %T") {host.name}: booting on {host.host}:{host.port}"',
             "mount --make-rprivate /",
+            # a private /run first, then the host's state dir staged in it: every later
+            # mount reads from the stage, so hiding the state dir (it may live under
+            # /tmp or /root) never breaks the boot
+            "mount -t tmpfs -o mode=0755,size=64m tmpfs /run",
+            f"mkdir -p {stage} && mount --bind {q(str(hdir))} {stage}",
         ]
         for d in overlaid:
             rel = d.strip("/")
-            lines.append(f"mount -t overlay overlay -o lowerdir={d},upperdir={q(str(hdir / 'upper' / rel))},"
-                         f"workdir={q(str(hdir / 'work' / rel))} {d}")
+            lines.append(f"mount -t overlay overlay -o lowerdir={d},upperdir={stage}/upper/{rel},"
+                         f"workdir={stage}/work/{rel} {d}")
         lines += [
-            f"mkdir -p {CONF_MOUNT}",
-            f"mount --bind {q(str(hdir / 'conf'))} {CONF_MOUNT}",
+            f"mkdir -p {CONF_MOUNT} && mount --bind {stage}/conf {CONF_MOUNT}",
             f"mount -o remount,bind,ro {CONF_MOUNT}",
-            "mount -t tmpfs -o mode=0755,size=64m tmpfs /run",
+        ]
+        lines += [f"mount --bind {stage}/{d.strip('/')} {d}" for d in OWN]
+        lines += [
+            f"umount -l {stage} && rmdir {stage}",
             "mkdir -p /run/sshd /run/lock && chmod 0755 /run/sshd",
-            # last: the state dir may be under /tmp, and nothing below needs it
-            f"mount --bind {q(str(hdir / 'tmp'))} /tmp",
             f"hostname {q(host.name)}",
             f"echo {q(host.name)} > /etc/hostname",
             f"grep -q ' {host.name}$' /etc/hosts || echo {q(host.host + ' ' + host.name)} >> /etc/hosts",
@@ -301,5 +321,5 @@ def _ssh_banner(host: str, port: int, timeout: float = 1.0) -> bool:
 def wipe_host(lab: Lab, name: str) -> None:
     """Forget what was written on a host (its overlay upper dirs); the host must be down."""
     hdir = lab.paths.data(RackHosts.name) / name
-    for layer in ("upper", "work", "tmp"):
+    for layer in ("upper", "work", "root", "home", "tmp"):
         shutil.rmtree(hdir / layer, ignore_errors=True)
