@@ -210,6 +210,17 @@ def _stop_service(lab: Lab, name: str, service: LabService | None) -> bool:
     return process.stop(lab.paths, name)
 
 
+def stop(lab: Lab, names: list[str], say: Say = lambda _m: None) -> list[str]:
+    """Stop these services (e.g. the ones an ``up`` reported as started), last in start order first."""
+    services, _ = available_services([n for n in names if n in REGISTRY])
+    stopped = []
+    for name in reversed([n for n in REGISTRY if n in names]):
+        if _stop_service(lab, name, services.get(name)):
+            stopped.append(name)
+            say(f"{name}: stopped")
+    return stopped
+
+
 def down(lab: Lab, say: Say = lambda _m: None) -> list[str]:
     """Stop every process the lab started (by its PID files), last started first. Returns their names."""
     services, _ = available_services()
