@@ -191,6 +191,8 @@ def _hint_for(kind: str, err: dict, message: str) -> str:
     if kind in ("bool_parsing", "bool_type"):
         return "write true or false"
     if kind in ("string_type",):
+        if isinstance(err.get("input"), int) and err["loc"] and err["loc"][-1] == "mac":
+            return "quote MAC addresses: YAML reads an unquoted 52:54:00:00:00:01 as a number"
         return "write text (quote it if it looks like a number)"
     if kind in ("list_type",):
         return "write a list ('- item' lines or [a, b])"
