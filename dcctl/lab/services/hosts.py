@@ -20,8 +20,9 @@ that host's upper dir only: neither the machine nor another host sees it. The ho
 ``/usr/bin/python3`` is the machine's, seen through the overlay, so Ansible works against
 a lab host.
 
-Process model: the service's single process is a small ``/bin/sh`` supervisor
-(``launch.sh``) that starts every host in the background and waits. All of them share the
+Process model: the service's single process is a small bash supervisor (``launch.sh``)
+that starts every host in the background and waits, logging (with the tail of that host's
+log) any host that stops. All of them share the
 supervisor's session, so ``lab down`` (TERM, then KILL, to that process group) reaches
 every ``unshare``. Each ``sshd`` is PID 1 of its own PID namespace, and ``unshare
 --kill-child`` kills it when ``unshare`` dies; when a namespace's PID 1 dies the kernel
@@ -45,6 +46,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from dcctl.lab import process
 from dcctl.lab.service import Lab, LabService
 
 # Directories each host sees through its own overlay (skipped when the lab's state lives
@@ -53,7 +55,8 @@ OVERLAID = ("/etc", "/var", "/usr", "/opt", "/srv")
 # Directories each host has to itself, fresh (not the machine's: no secrets of the
 # machine's root account on the hosts): a bind mount of a dir in the host's state folder.
 OWN = ("/root", "/home", "/tmp")
-STAGE = "/run/dcctl-host"  # where boot.sh sees the host's state dir while it mounts
+STAGE = "/run/dcctl-host"
+STARTUP_GRACE = 10  # seconds: a host stopping this soon after launch fails the service  # where boot.sh sees the host's state dir while it mounts
 SSHD = "/usr/sbin/sshd"
 KEYGEN = "/usr/bin/ssh-keygen"
 CONF_MOUNT = "/etc/dcctl-lab"  # where a host sees its lab-managed sshd config (read-only)
@@ -212,17 +215,26 @@ class RackHosts(LabService):
                 f"    HostName {host.host}\n    Port {host.port}\n    User {host.user}\n"
                 f"    IdentityFile {key}\n    IdentitiesOnly yes\n"
                 f"    UserKnownHostsFile {lab.paths.known_hosts}\n"
-                f"    StrictHostKeyChecking yes\n    HostKeyAlias {host.known_hosts_name}\n\n")
+                f"    StrictHostKeyChecking yes\n\n")
         _write_if_changed(lab.paths.known_hosts, "".join(known))
         _write_if_changed(ssh_dir / "ssh_config", "".join(client_config))
-        _write_if_changed(lab.paths.etc(self.name) / "launch.sh", self._launch_script(boots), 0o755)
+        _write_if_changed(lab.paths.etc(self.name) / "launch.sh",
+                          self._launch_script(lab, hosts, boots), 0o755)
         lab.facts.update(self.facts(lab))
 
     def argv(self, lab: Lab) -> list[str]:
-        return ["/bin/sh", str(lab.paths.etc(self.name) / "launch.sh")]
+        return ["/bin/bash", str(lab.paths.etc(self.name) / "launch.sh")]
 
     def is_ready(self, lab: Lab) -> bool:
-        return all(_ssh_banner(h.host, h.port) for h in self.hosts(lab))
+        """Every host's sshd is ours and alive (one live ``unshare`` per host in our
+        session: a foreign sshd on the same address cannot pass for one) and answers."""
+        pid = process.pid_of(lab.paths, self.name)
+        if pid is None:
+            return False
+        hosts = self.hosts(lab)
+        if _live_unshares(pid) != len(hosts):
+            return False
+        return all(_ssh_banner(h.host, h.port) for h in hosts)
 
     def post_start(self, lab: Lab) -> None:
         lab.facts.update(self.facts(lab))
@@ -296,17 +308,52 @@ class RackHosts(LabService):
         ]
         return "\n".join(lines)
 
-    def _launch_script(self, boots: list[Path]) -> str:
+    def _launch_script(self, lab: Lab, hosts: list[RackHost], boots: list[Path]) -> str:
+        q = shlex.quote
         lines = [
-            "#!/bin/sh",
-            "# written by dcctl lab (service hosts): starts every rack host and waits.",
+            "#!/bin/bash",
+            "# written by dcctl lab (service hosts): starts every rack host, reports any that stops.",
             "# lab down signals this process group; each sshd dies with its unshare.",
+            "declare -A hosts",
+            "# on TERM (lab down signals the whole group) reap the hosts before leaving",
+            "trap 'trap - TERM INT; wait; exit 143' TERM INT",
         ]
-        for boot in boots:
+        for host, boot in zip(hosts, boots):
             lines.append("unshare --pid --fork --kill-child --mount --uts --mount-proc "
-                         f"--propagation private /bin/sh {shlex.quote(str(boot))} &")
-        lines += [f'echo "started {len(boots)} rack hosts"', "wait", ""]
+                         f"--propagation private /bin/sh {q(str(boot))} & hosts[$!]={q(host.name)}")
+        log_dir = q(str(lab.paths.logs))
+        lines += [
+            'echo "started ${#hosts[@]} rack hosts"',
+            "booted=$SECONDS",
+            "while [ ${#hosts[@]} -gt 0 ]; do",
+            "    gone=",
+            "    wait -n -p gone; rc=$?",
+            '    [ -n "$gone" ] || break',
+            '    name=${hosts[$gone]}; unset "hosts[$gone]"',
+            '    echo "$(date "+%F %T") rack host $name stopped (exit $rc); last lines of its log:"',
+            f'    tail -n 5 {log_dir}/hosts-"$name".log | sed "s/^/    /"',
+            # a host that cannot start (address in use...) fails the whole service at once,
+            # so `lab up` reports it instead of waiting for its timeout
+            f"    if (( SECONDS - booted < {STARTUP_GRACE} )); then",
+            '        echo "rack host $name failed to start: stopping every rack host"',
+            "        kill -TERM 0",
+            "    fi",
+            "done",
+            "",
+        ]
         return "\n".join(lines)
+
+
+def _live_unshares(session: int) -> int:
+    count = 0
+    for member in process.group_members(session):
+        try:
+            comm = Path(f"/proc/{member}/comm").read_text().strip()
+            state = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        count += comm == "unshare" and state != "Z"
+    return count
 
 
 def _ssh_banner(host: str, port: int, timeout: float = 1.0) -> bool:
