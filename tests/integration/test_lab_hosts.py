@@ -15,11 +15,15 @@ import pytest
 
 from dcctl.lab.services.hosts import RackHosts
 
-pytestmark = pytest.mark.lab
+pytestmark = pytest.mark.lab  # DCCTL_LAB_ONLY=hosts,prometheus starts just what these need
 
 
 @pytest.fixture(scope="module")
 def facts(lab) -> dict:
+    from dcctl.lab import process
+
+    if process.pid_of(lab.paths, "hosts") is None:
+        pytest.skip("lab service hosts not running in this session")
     facts = dict(lab.facts)
     if "ssh_key" not in facts or "rack_hosts" not in facts:  # lab reused without a prepare
         facts.update(RackHosts().facts(lab))
@@ -120,7 +124,8 @@ def test_each_host_has_its_own_etc_and_var(facts, two_hosts):
             b.close()
 
 
-def test_prometheus_answers_a_query_with_a_scraped_sample(lab):
+def test_prometheus_answers_a_query_with_a_scraped_sample(lab, require):
+    require("prometheus")
     url = lab.url("prometheus", "/api/v1/query?" + urllib.parse.urlencode({"query": "up"}))
     deadline = time.monotonic() + 30  # first scrape within one 5 s interval
     samples: list = []
