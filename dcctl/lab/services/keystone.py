@@ -10,9 +10,11 @@ only need to be running for their entries to work.
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dcctl.core.errors import ServiceError
@@ -39,8 +41,9 @@ INTERFACES = ("public", "internal", "admin")
 class Keystone(GunicornApp):
     name = "keystone"
     wsgi_module = "keystone.wsgi.api"
-    workers = 2
-    threads = 2
+    # one process, so its in-memory cache never serves another worker's stale data
+    workers = 1
+    threads = 4
     ready_path = "/v3"
     ready_timeout = 60.0
 
@@ -62,15 +65,17 @@ class Keystone(GunicornApp):
             "credential": {"key_repository": data / "credential-keys"},
             # the minimum bcrypt cost: password checks stay cheap on a 2-core lab machine
             "identity": {"password_hash_rounds": 4, "max_password_length": 72},
-            "cache": {"enabled": "false"},
+            "cache": {"enabled": "true", "backend": "dogpile.cache.memory"},
             "oslo_concurrency": {"lock_path": data / "lock"},
         })
         if self.initialised(lab).exists():
             return
         manage = [str(lab.paths.bin("keystone-manage")), "--config-file", str(self.conf(lab))]
-        run_tool(lab, self.name, manage + ["db_sync"])
-        for repo in ("fernet_setup", "credential_setup"):
-            run_tool(lab, self.name, manage + [repo, "--keystone-user", "root", "--keystone-group", "root"])
+        owner = ["--keystone-user", str(os.getuid()), "--keystone-group", str(os.getgid())]
+        steps = [manage + ["db_sync"], manage + ["fernet_setup", *owner], manage + ["credential_setup", *owner]]
+        with ThreadPoolExecutor(len(steps)) as pool:  # independent; each is mostly Python start-up
+            for done in [pool.submit(run_tool, lab, self.name, step) for step in steps]:
+                done.result()
         url = lab.url(self.name) + "/v3"
         run_tool(lab, self.name, manage + [
             "bootstrap", f"--bootstrap-password={password(lab.paths, ADMIN_USER)}",

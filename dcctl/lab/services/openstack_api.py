@@ -7,10 +7,12 @@ Each API runs as its WSGI app under gunicorn from the lab venv, through the
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import ClassVar
@@ -22,21 +24,24 @@ from dcctl.lab.service import HOST, PORTS, Lab, LabService
 
 WSGI_DIR = FILES / "wsgi"
 SERVICE_PROJECT = "service"
+_SECRETS_LOCK = threading.Lock()
 
 
 def password(paths: LabPaths, account: str) -> str:
     """The lab's password for ``account``, generated once and kept in the state dir (mode 0600)."""
     store = paths.root / "secrets.json"
     paths.root.mkdir(parents=True, exist_ok=True)
-    known = json.loads(store.read_text()) if store.exists() else {}
-    if account not in known:
-        known[account] = secrets.token_urlsafe(18)
-        tmp = store.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(known, out, indent=1, sort_keys=True)
-        os.replace(tmp, store)
-    return known[account]
+    with _SECRETS_LOCK, open(paths.root / "secrets.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # services prepare concurrently, maybe in two processes
+        known = json.loads(store.read_text()) if store.exists() else {}
+        if account not in known:
+            known[account] = secrets.token_urlsafe(18)
+            tmp = store.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                json.dump(known, out, indent=1, sort_keys=True)
+            os.replace(tmp, store)
+        return known[account]
 
 
 def sqlite_url(path: Path) -> str:
