@@ -282,6 +282,8 @@ class RackHosts(LabService):
             f"exec >>{q(str(log))} 2>&1",
             f'echo "=== $(date "+%F %T") {host.name}: booting on {host.host}:{host.port}"',
             "mount --make-rprivate /",
+            *[f"echo 'warning: {d} is not isolated (the lab state dir lives in it)'"
+              for d in OVERLAID if d not in overlaid],
             # a private /run first, then the host's state dir staged in it: every later
             # mount reads from the stage, so hiding the state dir (it may live under
             # /tmp or /root) never breaks the boot

@@ -11,7 +11,6 @@ system exists; the lab leaves it alone. The lab's own one listens on
 from __future__ import annotations
 
 import shutil
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -56,7 +55,7 @@ class Prometheus(LabService):
             f"--web.listen-address={HOST}:{PORTS[self.name]}",
             f"--storage.tsdb.path={lab.paths.data(self.name)}",
             "--storage.tsdb.retention.time=2d",
-            "--web.enable-lifecycle",  # POST /-/reload after a config change (loopback only)
+            "--web.enable-lifecycle",  # POST /-/reload after editing the copied config (loopback only)
             "--web.console.templates=/etc/prometheus/consoles",
             "--web.console.libraries=/etc/prometheus/console_libraries",
         ]
@@ -69,10 +68,4 @@ class Prometheus(LabService):
             return False
 
     def post_start(self, lab: Lab) -> None:
-        """Re-read the config (a warm ``lab up`` may have copied a newer one)."""
-        request = urllib.request.Request(self.url(lab) + "/-/reload", method="POST")
-        try:
-            urllib.request.urlopen(request, timeout=10).close()
-        except urllib.error.HTTPError as exc:
-            raise RuntimeError(f"prometheus refused its config: {exc.read().decode(errors='replace')}")
         lab.facts["prometheus_url"] = self.url(lab)
