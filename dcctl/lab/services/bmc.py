@@ -235,7 +235,7 @@ class BmcEmulator(LabService):
             "--workers", "1", "--worker-class", "gthread", "--threads", "8",
             "--timeout", "60", "--graceful-timeout", "3",
             "--certfile", str(tls_dir / "bmc.pem"), "--keyfile", str(tls_dir / "bmc-key.pem"),
-            "--name", "dcctl-lab-bmc", "--no-control-socket",
+            "--name", "dcctl-lab-bmc", "--no-control-socket", "--access-logfile", "-",
             "--pythonpath", str(APP_DIR),
             "dcctl_bmc_app:app",
         ]
