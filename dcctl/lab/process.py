@@ -69,7 +69,7 @@ def group_members(pid: int) -> list[int]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[3]) == pid:  # session id
+        if int(fields[3]) == pid and fields[0] != "Z":  # same session, not a zombie
             members.append(int(entry.name))
     return members
 
