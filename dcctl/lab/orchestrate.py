@@ -9,6 +9,7 @@ it started itself and raises a ``ServiceError`` with the failing service's log t
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
@@ -91,6 +92,13 @@ def running(lab: Lab, service: LabService) -> bool:
 
 def up(lab: Lab, only: list[str] | None = None, say: Say = lambda _m: None) -> list[Outcome]:
     """Start the lab's services (or ``only`` these and their dependencies) and wait until they answer."""
+    lab.paths.ensure()
+    with open(lab.paths.run / "up.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a second concurrent `up` waits, then finds everything up
+        return _up(lab, only, say)
+
+
+def _up(lab: Lab, only: list[str] | None, say: Say) -> list[Outcome]:
     services, missing = available_services(selection(only))
     outcomes = {name: Outcome(name, "skipped", note=note) for name, note in missing.items()}
     for name, note in missing.items():
