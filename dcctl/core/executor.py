@@ -1,0 +1,153 @@
+"""Apply a plan: dependency order, bounded concurrency, retries on transient faults, a record.
+
+The executor knows nothing about OpenStack: the room passes ``perform(action,
+results)`` which does the one write, and the executor schedules it once every
+action it depends on succeeded. On the first hard error nothing new starts; what
+is running finishes; the report says what was done, failed and skipped, so a
+re-run (which re-plans from live state) converges.
+
+Every outcome goes to the ``recorder`` (one call per action): that is where the
+audit log hooks in.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+
+from dcctl.core.plan import Action, Plan
+
+
+class Outcome(str, Enum):
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # not started: a dependency failed or the run stopped
+
+
+@dataclass
+class ActionResult:
+    action: Action
+    outcome: Outcome
+    value: Any = None
+    error: str = ""
+    seconds: float = 0.0
+    attempts: int = 0
+
+
+@dataclass
+class ApplyReport:
+    results: list[ActionResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.outcome is Outcome.DONE for r in self.results)
+
+    def by_outcome(self, outcome: Outcome) -> list[ActionResult]:
+        return [r for r in self.results if r.outcome is outcome]
+
+    def summary(self) -> str:
+        done, failed, skipped = (len(self.by_outcome(o)) for o in Outcome)
+        return f"Apply: {done} done, {failed} failed, {skipped} not started."
+
+
+class Recorder(Protocol):
+    def record(self, result: ActionResult) -> None: ...
+
+
+class NullRecorder:
+    def record(self, result: ActionResult) -> None:
+        pass
+
+
+class TransientError(Exception):
+    """Raised by ``perform`` (or classified by ``is_transient``) for faults worth retrying."""
+
+
+def apply_plan(plan: Plan, perform: Callable[[Action, dict[str, Any]], Any], *, concurrency: int = 8,
+               is_transient: Callable[[BaseException], bool] = lambda e: isinstance(e, TransientError),
+               attempts: int = 4, backoff: float = 0.5, recorder: Recorder | None = None,
+               on_progress: Callable[[ActionResult], None] | None = None) -> ApplyReport:
+    """Run every action of ``plan``; ``results`` maps finished keys to what ``perform`` returned."""
+    recorder = recorder or NullRecorder()
+    by_key = {a.key: a for a in plan.actions}
+    pending = {a.key for a in plan.actions}
+    values: dict[str, Any] = {}
+    outcome: dict[str, ActionResult] = {}
+    lock = threading.Lock()
+    stop = False
+
+    def ready(key: str) -> bool:
+        return all(dep not in by_key or (dep in outcome and outcome[dep].outcome is Outcome.DONE)
+                   for dep in by_key[key].depends_on)
+
+    def blocked(key: str) -> bool:
+        return any(dep in outcome and outcome[dep].outcome is not Outcome.DONE
+                   for dep in by_key[key].depends_on)
+
+    def run(action: Action) -> ActionResult:
+        start = time.monotonic()
+        for attempt in range(1, attempts + 1):
+            try:
+                with lock:
+                    snapshot = dict(values)
+                value = perform(action, snapshot)
+                return ActionResult(action, Outcome.DONE, value, seconds=time.monotonic() - start,
+                                    attempts=attempt)
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a reported result
+                if attempt < attempts and is_transient(exc):
+                    time.sleep(backoff * 2 ** (attempt - 1))
+                    continue
+                return ActionResult(action, Outcome.FAILED, error=_describe(exc),
+                                    seconds=time.monotonic() - start, attempts=attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="apply") as pool:
+        running: dict[Future, str] = {}
+        while pending or running:
+            if not stop:
+                for key in [k for k in sorted(pending, key=_order(plan)) if ready(k)]:
+                    if len(running) >= concurrency:
+                        break
+                    pending.discard(key)
+                    running[pool.submit(run, by_key[key])] = key
+            for key in [k for k in pending if blocked(k) or stop]:
+                pending.discard(key)
+                outcome[key] = ActionResult(by_key[key], Outcome.SKIPPED,
+                                            error="a dependency failed" if blocked(key) else "apply stopped")
+                recorder.record(outcome[key])
+            if not running:
+                if pending:  # a dependency cycle or a dependency on an unknown failure
+                    for key in list(pending):
+                        pending.discard(key)
+                        outcome[key] = ActionResult(by_key[key], Outcome.SKIPPED, error="unmet dependency")
+                        recorder.record(outcome[key])
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                key = running.pop(fut)
+                result = fut.result()
+                outcome[key] = result
+                if result.outcome is Outcome.DONE:
+                    with lock:
+                        values[key] = result.value
+                else:
+                    stop = True
+                recorder.record(result)
+                if on_progress:
+                    on_progress(result)
+    return ApplyReport([outcome[a.key] for a in plan.actions if a.key in outcome])
+
+
+def _order(plan: Plan) -> Callable[[str], int]:
+    index = {a.key: i for i, a in enumerate(plan.actions)}
+    return lambda key: index[key]
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:500] if text else type(exc).__name__
