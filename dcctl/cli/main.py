@@ -16,6 +16,8 @@ from dcctl.core.errors import EXIT_OK, EXIT_USAGE, DcctlError
 COMMANDS: dict[str, str] = {
     "inventory": "dcctl.cli.inventory:inventory",
     "lab": "dcctl.cli.lab:lab",
+    "rack": "dcctl.cli.rack:rack",
+    "tenant": "dcctl.cli.tenant:tenant",
 }
 
 
