@@ -5,6 +5,12 @@ is left alone, so a second ``up`` only checks. Services start concurrently, each
 as soon as the services it depends on are up; on a failure, ``up`` stops what
 it started itself and raises a ``ServiceError`` with the failing service's log tail.
 ``down`` stops, by the PID files in the state dir, exactly what the lab started.
+
+Optional parts of a service, beyond ``LabService``: ``prepare_needs_dependencies = False``
+lets its ``prepare`` run while its dependencies start; ``start(lab)`` / ``stop(lab)``
+replace the single-process start and stop. ``lab.facts`` is kept in ``<state>/facts.json``
+between runs; ``env`` exports its upper-case entries and those of any ``env`` or
+``<name>_env`` dict in it (e.g. ``bmc_env``).
 """
 
 from __future__ import annotations
@@ -125,9 +131,15 @@ def _up(lab: Lab, only: list[str] | None, say: Say) -> list[Outcome]:
                 _wait_ready(lab, service, failed)
                 outcomes[name] = Outcome(name, "already up", time.monotonic() - t0)
                 return
-            service.prepare(lab)
+            # A service may prepare (write config, build its database) while its dependencies
+            # start, if it says it does not need them for that; by default it waits.
+            early = not getattr(service, "prepare_needs_dependencies", True)
+            if early:
+                service.prepare(lab)
             for dep in service.depends_on:
                 _wait_for_dependency(lab, name, dep, done, failed)
+            if not early and not failed.is_set():
+                service.prepare(lab)
             if failed.is_set():
                 outcomes[name] = Outcome(name, "not started")
                 return

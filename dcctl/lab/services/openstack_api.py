@@ -110,6 +110,8 @@ class GunicornApp(LabService):
     workers: ClassVar[int] = 1
     threads: ClassVar[int] = 4
     ready_path: ClassVar[str] = "/"
+    # config and database need only the lab's passwords, so they are built while Keystone starts
+    prepare_needs_dependencies: ClassVar[bool] = False
 
     def app_args(self, lab: Lab) -> list[str]:
         """What the app sees as ``sys.argv[1:]``."""
