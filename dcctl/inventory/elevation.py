@@ -32,7 +32,8 @@ def rack_elevation_svg(inv: RackInventory, rack_name: str, colour_of=None) -> st
     mounted = [d for d in devices if d.units]
     zero_u = [d for d in devices if not d.units]
     usage = inv.usage(rack_name)
-    height = TOP + rack.height_u * UNIT_PX + 40 + max(len(ROLE_COLOURS), len(zero_u)) * 18
+    legend_bottom = TOP + 50 + (len(ROLE_COLOURS) + len(zero_u)) * 18
+    height = max(TOP + rack.height_u * UNIT_PX + 20, legend_bottom)
     width = LEFT + RACK_WIDTH + 260
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
