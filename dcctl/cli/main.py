@@ -14,6 +14,7 @@ from dcctl.core.errors import EXIT_OK, EXIT_USAGE, DcctlError
 
 # command name -> "module:attribute" of its click command or group
 COMMANDS: dict[str, str] = {
+    "exporter": "dcctl.cli.exporter:exporter",
     "inventory": "dcctl.cli.inventory:inventory",
     "lab": "dcctl.cli.lab:lab",
     "rack": "dcctl.cli.rack:rack",

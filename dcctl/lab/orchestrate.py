@@ -276,7 +276,8 @@ def env(lab: Lab) -> list[str]:
     """``export`` lines for a shell: the lab's clouds.yaml and cloud, plus what services published."""
     import shlex
 
-    exports = {"OS_CLIENT_CONFIG_FILE": str(lab.paths.clouds_yaml), "OS_CLOUD": CLOUD}
+    exports = {"OS_CLIENT_CONFIG_FILE": str(lab.paths.clouds_yaml), "OS_CLOUD": CLOUD,
+               "DCCTL_EXPORTER_CLOUD": f"{CLOUD}-reader"}  # the exporter reads, never writes
     facts = {**_load_facts(lab), **lab.facts}
     # published environment: top-level NAME facts, and the dicts under "env" or "<service>_env"
     candidates = dict(facts)

@@ -1,0 +1,1 @@
+"""Monitoring: the dcctl Prometheus exporter and its collectors."""

@@ -1,0 +1,1 @@
+"""Collectors: each reads one source and returns complete metric families (no partial updates)."""

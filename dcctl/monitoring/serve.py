@@ -1,0 +1,47 @@
+"""Build the exporter from options and serve it over HTTP until stopped."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from functools import partial
+from pathlib import Path
+
+from dcctl.monitoring.exporter import CollectorSpec, Exporter
+
+DEFAULT_INTERVALS = {"inventory": 60.0, "openstack_api": 30.0}
+
+
+def build_exporter(inventory_dir: Path, cloud: str | None, intervals: dict[str, float]) -> Exporter:
+    """The collectors this exporter runs; a source with no configuration is left out."""
+    from dcctl.monitoring.collectors.inventory import collect_inventory
+    from dcctl.monitoring.collectors.openstack_api import collect_api_health
+
+    specs = [CollectorSpec("inventory", intervals.get("inventory", DEFAULT_INTERVALS["inventory"]),
+                           partial(collect_inventory, inventory_dir))]
+    if cloud:
+        specs.append(CollectorSpec("openstack_api", intervals.get("openstack_api", DEFAULT_INTERVALS["openstack_api"]),
+                                   partial(collect_api_health, cloud)))
+    return Exporter(specs)
+
+
+def serve(exporter: Exporter, host: str, port: int, ready: threading.Event | None = None) -> None:
+    """Serve /metrics until SIGTERM/SIGINT; collectors keep running in the background."""
+    from prometheus_client import CollectorRegistry, start_http_server
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(exporter)
+    exporter.start()
+    server, thread = start_http_server(port, addr=host, registry=registry)
+    logging.getLogger("dcctl.exporter").info("serving metrics on http://%s:%d/metrics (pid %d)", host, port,
+                                             os.getpid())
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    if ready:
+        ready.set()
+    stop.wait()
+    server.shutdown()
+    exporter.stop()

@@ -1,0 +1,83 @@
+"""The exporter against the lab: a real scrape passes promtool, and the lab's Prometheus stores it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LISTEN = "127.0.0.1:9180"  # the port monitoring/prometheus.yml scrapes as job "dcctl"
+
+
+def _get(url: str, timeout: float = 5.0) -> str:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read().decode()
+
+
+@pytest.fixture(scope="module")
+def exporter(lab):
+    from dcctl.lab import process
+
+    if process.pid_of(lab.paths, "keystone") is None:
+        pytest.skip("keystone is not part of this lab session")
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(lab.paths.clouds_yaml), DCCTL_EXPORTER_CLOUD="dcctl-lab-reader")
+    log = open(lab.paths.logs / "exporter-test.log", "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "dcctl", "exporter", "serve", "--listen", LISTEN,
+                             "--interval", "inventory=5", "--interval", "openstack_api=5"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if "dcctl_openstack_api_up" in _get(f"http://{LISTEN}/metrics"):
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None, (lab.paths.logs / "exporter-test.log").read_text()[-2000:]
+            time.sleep(0.3)
+        else:
+            pytest.fail("the exporter did not serve API metrics within 30 s")
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+def test_a_real_scrape_passes_promtool_check_metrics(exporter):
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool comes with Debian's prometheus package, which the lab installs")
+    text = _get(f"http://{LISTEN}/metrics")
+    out = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_api_health_covers_every_lab_service_as_the_reader(exporter):
+    text = _get(f"http://{LISTEN}/metrics")
+    for service in ("keystone", "neutron", "nova", "cinderv3", "ironic"):
+        assert f'dcctl_openstack_api_up{{interface="public",region="RegionOne",service="{service}"' in text
+
+
+def test_the_labs_prometheus_scrapes_the_exporter(exporter, lab):
+    from dcctl.lab.service import PORTS
+
+    query = urllib.parse.quote('dcctl_inventory_racks{job="dcctl",site="bgw-dc1"}')
+    deadline = time.monotonic() + 40
+    result = []
+    while time.monotonic() < deadline:
+        data = json.loads(_get(f"http://127.0.0.1:{PORTS['prometheus']}/api/v1/query?query={query}"))
+        result = data["data"]["result"]
+        if result:
+            break
+        time.sleep(1)
+    assert result and float(result[0]["value"][1]) == 4.0
