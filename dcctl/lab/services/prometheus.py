@@ -45,6 +45,11 @@ class Prometheus(LabService):
         if not self.config_file(lab).exists() or \
                 self.config_file(lab).read_bytes() != CONFIG_SOURCE.read_bytes():
             shutil.copyfile(CONFIG_SOURCE, self.config_file(lab))
+        rules = self.config_dir(lab) / "alerts"  # prometheus.yml loads alerts/*.rules.yml
+        rules.mkdir(exist_ok=True)
+        for source in (CONFIG_SOURCE.parent / "alerts").glob("*.rules.yml"):
+            if not (rules / source.name).exists() or (rules / source.name).read_bytes() != source.read_bytes():
+                shutil.copyfile(source, rules / source.name)
         lab.paths.data(self.name).mkdir(parents=True, exist_ok=True)
         lab.facts["prometheus_url"] = self.url(lab)
 
