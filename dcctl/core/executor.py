@@ -71,8 +71,13 @@ class TransientError(Exception):
 def apply_plan(plan: Plan, perform: Callable[[Action, dict[str, Any]], Any], *, concurrency: int = 8,
                is_transient: Callable[[BaseException], bool] = lambda e: isinstance(e, TransientError),
                attempts: int = 4, backoff: float = 0.5, recorder: Recorder | None = None,
-               on_progress: Callable[[ActionResult], None] | None = None) -> ApplyReport:
-    """Run every action of ``plan``; ``results`` maps finished keys to what ``perform`` returned."""
+               on_progress: Callable[[ActionResult], None] | None = None,
+               keep_going: bool = False) -> ApplyReport:
+    """Run every action of ``plan``; ``results`` maps finished keys to what ``perform`` returned.
+
+    ``keep_going``: a failure skips only the actions that depend on it, for plans whose
+    parts are independent (the nodes of a rack).
+    """
     recorder = recorder or NullRecorder()
     by_key = {a.key: a for a in plan.actions}
     pending = {a.key for a in plan.actions}
@@ -135,7 +140,7 @@ def apply_plan(plan: Plan, perform: Callable[[Action, dict[str, Any]], Any], *, 
                 if result.outcome is Outcome.DONE:
                     with lock:
                         values[key] = result.value
-                else:
+                elif not keep_going:
                     stop = True
                 recorder.record(result)
                 if on_progress:
