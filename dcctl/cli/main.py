@@ -14,6 +14,7 @@ from dcctl.core.errors import EXIT_OK, EXIT_USAGE, DcctlError
 
 # command name -> "module:attribute" of its click command or group
 COMMANDS: dict[str, str] = {
+    "audit": "dcctl.cli.audit:audit",
     "exporter": "dcctl.cli.exporter:exporter",
     "inventory": "dcctl.cli.inventory:inventory",
     "lab": "dcctl.cli.lab:lab",
@@ -50,11 +51,14 @@ class LazyGroup(click.Group):
               envvar="DCCTL_INVENTORY", help="Rack inventory directory  [default: inventory/]")
 @click.option("--os-cloud", envvar="OS_CLOUD", default=None,
               help="Cloud name in clouds.yaml  [default: $OS_CLOUD]")
+@click.option("--state-url", envvar="DCCTL_STATE_URL", default=None, metavar="URL",
+              help="Audit log and lock storage: sqlite:///PATH or postgresql://...  "
+                   "[default: SQLite in $XDG_STATE_HOME/dcctl]")
 @click.option("--json", "json_output", is_flag=True, help="Print machine-readable JSON.")
 @click.option("-v", "--verbose", count=True, help="More detail (repeat for debug logs).")
 @click.version_option(package_name="dcctl")
 @click.pass_context
-def cli(ctx: click.Context, inventory_dir: Path | None, os_cloud: str | None,
+def cli(ctx: click.Context, inventory_dir: Path | None, os_cloud: str | None, state_url: str | None,
         json_output: bool, verbose: int) -> None:
     """dcctl: run the national data centre and its government cloud.
 
@@ -66,6 +70,10 @@ def cli(ctx: click.Context, inventory_dir: Path | None, os_cloud: str | None,
         s.inventory_dir = inventory_dir
     if os_cloud:
         s.os_cloud = os_cloud
+    if state_url:
+        import os
+
+        os.environ["DCCTL_STATE_URL"] = state_url  # read wherever dcctl records or locks
     s.json = s.json or json_output
     s.verbose = verbose
     if verbose:

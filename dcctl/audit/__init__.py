@@ -1,0 +1,1 @@
+"""Governance: the hash-chained audit log and the apply lock."""
