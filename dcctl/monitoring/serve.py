@@ -11,11 +11,12 @@ from pathlib import Path
 
 from dcctl.monitoring.exporter import CollectorSpec, Exporter
 
-DEFAULT_INTERVALS = {"inventory": 60.0, "openstack_api": 30.0}
+DEFAULT_INTERVALS = {"inventory": 60.0, "openstack_api": 30.0, "baremetal": 30.0}
 
 
 def build_exporter(inventory_dir: Path, cloud: str | None, intervals: dict[str, float]) -> Exporter:
     """The collectors this exporter runs; a source with no configuration is left out."""
+    from dcctl.monitoring.collectors.baremetal import collect_baremetal
     from dcctl.monitoring.collectors.inventory import collect_inventory
     from dcctl.monitoring.collectors.openstack_api import collect_api_health
 
@@ -24,6 +25,8 @@ def build_exporter(inventory_dir: Path, cloud: str | None, intervals: dict[str, 
     if cloud:
         specs.append(CollectorSpec("openstack_api", intervals.get("openstack_api", DEFAULT_INTERVALS["openstack_api"]),
                                    partial(collect_api_health, cloud)))
+        specs.append(CollectorSpec("baremetal", intervals.get("baremetal", DEFAULT_INTERVALS["baremetal"]),
+                                   partial(collect_baremetal, cloud, inventory_dir)))
     return Exporter(specs)
 
 

@@ -81,3 +81,26 @@ def test_the_labs_prometheus_scrapes_the_exporter(exporter, lab):
             break
         time.sleep(1)
     assert result and float(result[0]["value"][1]) == 4.0
+
+
+def test_baremetal_collector_reports_states_maintenance_and_errors(lab, admin_cloud):
+    """One node in maintenance with a last_error: counted by state, flagged in both series."""
+    from dcctl.lab.services.ironic import node_fields
+    from dcctl.monitoring.collectors.baremetal import collect_baremetal
+
+    fields = node_fields(lab, "bsr-cmp02")
+    fields.pop("ports")
+    fields["name"] = "exporter-probe-node"  # not an inventory name: no clash with the rack tests
+    for old in admin_cloud.baremetal.nodes(details=False):
+        if old.name == fields["name"]:
+            admin_cloud.baremetal.delete_node(old.id)
+    node = admin_cloud.baremetal.create_node(**fields)
+    try:
+        admin_cloud.baremetal.set_node_maintenance(node, reason="exporter test")
+        families = {f.name: f for f in collect_baremetal("dcctl-lab-reader", ROOT / "inventory")}
+        states = {tuple(s.labels.values()): s.value for s in families["dcctl_baremetal_nodes"].samples}
+        assert states.get(("enroll", "none"), 0) + states.get(("enroll", "power off"), 0) >= 1
+        maint = {s.labels["node"]: s.value for s in families["dcctl_baremetal_node_maintenance"].samples}
+        assert maint["exporter-probe-node"] == 1
+    finally:
+        admin_cloud.baremetal.delete_node(node.id)
