@@ -142,6 +142,9 @@ def _field_model(model: type[Strict], field: str) -> type | None:
 def _problem(doc: SourceDoc, path: tuple, err: dict, model: type | None) -> Problem:
     kind = err["type"]
     name = path[-1] if path else ""
+    if "[key]" in err["loc"]:  # a mapping key of the wrong kind, e.g. an unknown lifecycle status
+        return error(doc.at(path, key=True), f"'{name}' is not a valid key here: {err['msg']}",
+                     _hint_for(kind, err, err["msg"]), code=kind)
     if kind == "extra_forbidden":
         allowed = list(model.model_fields) if isinstance(model, type) and issubclass(model, Strict) else []
         hint = _did_you_mean(str(name), allowed)

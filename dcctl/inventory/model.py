@@ -7,6 +7,7 @@ these models (unknown keys rejected), then ``validate`` checks what spans items
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import re
 from enum import Enum
@@ -35,6 +36,25 @@ class DeviceRole(str, Enum):
 
 
 SERVER_ROLES = frozenset({DeviceRole.CONTROLLER, DeviceRole.COMPUTE, DeviceRole.STORAGE})
+
+
+class LifecycleStatus(str, Enum):
+    """Where a device stands in the build-out, in the order it passes through them."""
+
+    PLANNED = "planned"
+    DELIVERED = "delivered"
+    INSTALLED = "installed"
+    CABLED = "cabled"
+    PROVISIONED = "provisioned"
+    IN_SERVICE = "in-service"
+    DECOMMISSIONING = "decommissioning"
+
+    @property
+    def rank(self) -> int:
+        return _LIFECYCLE_ORDER.index(self)
+
+
+_LIFECYCLE_ORDER = list(LifecycleStatus)
 
 
 class NetworkRole(str, Enum):
@@ -136,6 +156,23 @@ class Device(Strict):
     memory_mb: int | None = Field(None, ge=1)
     disk_gb: int | None = Field(None, ge=1)
     tags: list[str] = Field(default_factory=list)
+    lifecycle: dict[LifecycleStatus, dt.date] = Field(
+        default_factory=dict, description="date the device entered each build-out status it reached")
+
+    @property
+    def status(self) -> LifecycleStatus | None:
+        """The latest status reached; None when the device's lifecycle is not tracked."""
+        return max(self.lifecycle, key=lambda s: s.rank) if self.lifecycle else None
+
+    @property
+    def status_since(self) -> dt.date | None:
+        status = self.status
+        return self.lifecycle[status] if status else None
+
+    def reached(self, status: LifecycleStatus) -> bool:
+        """True when the device is at ``status`` or later (untracked devices count as in service)."""
+        current = self.status
+        return current is None or current.rank >= status.rank
 
     @property
     def is_server(self) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from dcctl.core.problems import Problem, error, warning
-from dcctl.inventory.model import Device, NetworkRole
+from dcctl.inventory.model import Device, LifecycleStatus, NetworkRole
 from dcctl.inventory.rack_inventory import RackInventory
 
 POWER_WARNING_RATIO = 0.8
@@ -33,6 +33,7 @@ def validate_inventory(inv: RackInventory) -> list[Problem]:
     problems += _unique(inv, "management IP",
                         lambda d: [(d.management_ip, ("management_ip",))] if d.management_ip else [])
     problems += _addressing(inv)
+    problems += _lifecycle(inv)
     return problems
 
 
@@ -208,4 +209,44 @@ def _addressing(inv: RackInventory) -> list[Problem]:
             problems.append(warning(origin.at("name"), f"server '{device.name}' has no bmc",
                                     "add 'bmc: {address, system_id, credentials}' so it can be enrolled",
                                     code="server-without-bmc"))
+    return problems
+
+
+def _lifecycle(inv: RackInventory, today=None) -> list[Problem]:
+    """Build-out statuses come in order, not from the future, and each needs what it implies."""
+    import datetime as dt
+
+    today = today or dt.date.today()
+    problems = []
+    for device in inv.devices.values():
+        if not device.lifecycle:
+            continue
+        origin = inv.origin("devices", device.name)
+        previous: tuple[LifecycleStatus, dt.date] | None = None
+        for status in sorted(device.lifecycle, key=lambda s: s.rank):
+            when = device.lifecycle[status]
+            if previous and when < previous[1]:
+                problems.append(error(origin.at("lifecycle", status.value),
+                                      f"'{device.name}' entered {status.value} on {when}, before it was "
+                                      f"{previous[0].value} ({previous[1]})",
+                                      "statuses follow planned -> delivered -> installed -> cabled -> "
+                                      "provisioned -> in-service: fix the dates", code="lifecycle-order"))
+            if when > today:
+                problems.append(warning(origin.at("lifecycle", status.value),
+                                        f"'{device.name}' entered {status.value} on {when}, in the future",
+                                        "record a status when it happens", code="lifecycle-future"))
+            previous = (status, when)
+        status = device.status
+        where = origin.at("lifecycle", status.value)
+        if status is LifecycleStatus.IN_SERVICE and device.management_ip is None:
+            problems.append(error(where, f"'{device.name}' is in-service without a management IP",
+                                  "add management_ip, or keep the device at an earlier status",
+                                  code="lifecycle-incomplete"))
+        if device.is_server and status in (LifecycleStatus.PROVISIONED, LifecycleStatus.IN_SERVICE):
+            missing = [k for k in ("bmc", "ssh") if getattr(device, k) is None]
+            if missing:
+                problems.append(error(where, f"server '{device.name}' is {status.value} without "
+                                      f"{' and '.join(missing)}",
+                                      "a provisioned server needs its BMC and SSH endpoint in the inventory",
+                                      code="lifecycle-incomplete"))
     return problems

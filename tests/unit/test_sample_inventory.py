@@ -54,3 +54,12 @@ def test_bmcs_and_ssh_endpoints_are_loopback_so_the_lab_can_serve_them(sample):
         assert ipaddress.ip_address(server.bmc.host).is_loopback
         assert ipaddress.ip_address(server.ssh.host).is_loopback
         assert server.bmc.credentials.startswith("env:")
+
+
+def test_every_sample_device_tracks_its_build_out_and_every_server_is_cabled_or_later(sample):
+    from dcctl.inventory.model import LifecycleStatus
+
+    inv, _ = sample
+    assert all(d.lifecycle for d in inv.devices.values())
+    assert all(s.reached(LifecycleStatus.CABLED) for s in inv.servers())
+    assert {d.status for d in inv.devices.values()} >= {LifecycleStatus.IN_SERVICE, LifecycleStatus.CABLED}
