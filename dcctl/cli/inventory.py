@@ -196,3 +196,47 @@ def elevation(rack: str, output: Path | None) -> None:
     output = output or Path(f"{rack}.svg")
     output.write_text(rack_elevation_svg(inv, rack))
     click.echo(f"wrote {output}", err=True)
+
+
+@inventory.command()
+@click.argument("devices", nargs=-1)
+@click.option("--rack", help="Every device in this rack (with the devices named, if any).")
+@click.option("--to", "status", required=True,
+              type=click.Choice(["planned", "delivered", "installed", "cabled", "provisioned", "in-service",
+                                 "decommissioning"]), help="The build-out status reached.")
+@click.option("--date", "when", type=click.DateTime(["%Y-%m-%d"]), help="When it was reached  [default: today]")
+def promote(devices: tuple[str, ...], rack: str | None, status: str, when) -> None:
+    """Record that devices reached a build-out status, in their YAML files.
+
+    \b
+    - adds `STATUS: DATE` to each device's `lifecycle`, keeping the file's comments and layout
+    - statuses only move forward; the inventory is validated again afterwards
+    """
+    import datetime as dt
+
+    from dcctl.inventory import load_inventory
+    from dcctl.inventory.model import LifecycleStatus
+    from dcctl.inventory.promote import promote as write
+
+    inv = load_checked()
+    names = list(devices)
+    if rack:
+        if rack not in inv.racks:
+            raise InputError(f"unknown rack '{rack}'", f"racks: {', '.join(sorted(inv.racks))}")
+        names += [d.name for d in inv.devices_in(rack) if d.name not in names]
+    unknown = [n for n in names if n not in inv.devices]
+    if unknown or not names:
+        raise InputError(f"unknown device(s): {', '.join(unknown)}" if unknown else "no devices given",
+                         "name devices or give --rack RACK")
+    target = LifecycleStatus(status)
+    names = [n for n in names if n in devices or not inv.devices[n].reached(target)]
+    files = write(inv, names, target, (when.date() if when else dt.date.today()))
+    click.echo(f"{len(names)} device(s) now {status}; updated {', '.join(str(f) for f in files)}", err=True)
+    _, problems = load_inventory(settings().inventory_dir)
+    from dcctl.core.problems import errors_in
+
+    if errors_in(problems):
+        from dcctl.cli.render import print_problems
+
+        print_problems(problems)
+        click.get_current_context().exit(EXIT_INVALID)
