@@ -39,6 +39,14 @@ class LazyGroup(click.Group):
 
         return find_spec(self.lazy[name].split(":")[0]) is not None
 
+    def invoke(self, ctx: click.Context):
+        """dcctl's errors become a message and their exit code here, for every caller of the group."""
+        try:
+            return super().invoke(ctx)
+        except DcctlError as exc:
+            report_error(exc)
+            raise click.exceptions.Exit(exc.exit_code) from None
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy and self._present(cmd_name):
             module_name, attr = self.lazy[cmd_name].split(":")
@@ -83,6 +91,12 @@ def cli(ctx: click.Context, inventory_dir: Path | None, os_cloud: str | None, st
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+def report_error(exc: DcctlError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    if exc.hint:
+        click.echo(f"hint: {exc.hint}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: maps dcctl's errors to the documented exit codes."""
     try:
@@ -94,9 +108,7 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except DcctlError as exc:
-        click.echo(f"error: {exc}", err=True)
-        if exc.hint:
-            click.echo(f"hint: {exc.hint}", err=True)
+        report_error(exc)
         sys.exit(exc.exit_code)
     sys.exit(rv if isinstance(rv, int) else EXIT_OK)
 
