@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "exporter": "dcctl.cli.exporter:exporter",
     "inventory": "dcctl.cli.inventory:inventory",
     "lab": "dcctl.cli.lab:lab",
+    "playbook": "dcctl.cli.playbook:playbook",
     "rack": "dcctl.cli.rack:rack",
     "tenant": "dcctl.cli.tenant:tenant",
 }
