@@ -15,6 +15,7 @@ from dcctl.core.errors import EXIT_OK, EXIT_USAGE, DcctlError
 # command name -> "module:attribute" of its click command or group
 COMMANDS: dict[str, str] = {
     "audit": "dcctl.cli.audit:audit",
+    "buildout": "dcctl.cli.buildout:buildout",
     "exporter": "dcctl.cli.exporter:exporter",
     "inventory": "dcctl.cli.inventory:inventory",
     "lab": "dcctl.cli.lab:lab",

@@ -25,14 +25,17 @@ LEFT = 48
 TOP = 70
 
 
-def rack_elevation_svg(inv: RackInventory, rack_name: str, colour_of=None) -> str:
-    """SVG of one rack. ``colour_of(device) -> (colour, label)`` may override role colours."""
+def rack_elevation_svg(inv: RackInventory, rack_name: str, colour_of=None,
+                       legend: dict[str, str] | None = None, legend_title: str = "Roles") -> str:
+    """SVG of one rack. ``colour_of(device) -> (colour, label)`` and ``legend`` (label -> colour)
+    replace the role colours, e.g. to colour devices by build-out status."""
+    legend = legend or {role.value: colour for role, colour in ROLE_COLOURS.items()}
     rack = inv.racks[rack_name]
     devices = sorted(inv.devices_in(rack_name), key=lambda d: (d.position or 0, d.name))
     mounted = [d for d in devices if d.units]
     zero_u = [d for d in devices if not d.units]
     usage = inv.usage(rack_name)
-    legend_bottom = TOP + 50 + (len(ROLE_COLOURS) + len(zero_u)) * 18
+    legend_bottom = TOP + 50 + (len(legend) + len(zero_u)) * 18
     height = max(TOP + rack.height_u * UNIT_PX + 20, legend_bottom)
     width = LEFT + RACK_WIDTH + 260
     out: list[str] = [
@@ -72,13 +75,13 @@ def rack_elevation_svg(inv: RackInventory, rack_name: str, colour_of=None) -> st
         out.append(f'<text x="{LEFT + 8}" y="{y + h / 2 + 4}" fill="#fff">{escape(text[:48])}</text>')
         out.append("</g>")
     x = LEFT + RACK_WIDTH + 24
-    out.append(f'<text x="{x}" y="{TOP + 4}" font-weight="bold">Roles</text>')
-    for i, (role, colour) in enumerate(ROLE_COLOURS.items()):
+    out.append(f'<text x="{x}" y="{TOP + 4}" font-weight="bold">{escape(legend_title)}</text>')
+    for i, (label, colour) in enumerate(legend.items()):
         y = TOP + 14 + i * 18
         out.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>'
-                   f'<text x="{x + 18}" y="{y + 10}">{role.value}</text>')
+                   f'<text x="{x + 18}" y="{y + 10}">{escape(label)}</text>')
     if zero_u:
-        y0 = TOP + 30 + len(ROLE_COLOURS) * 18
+        y0 = TOP + 30 + len(legend) * 18
         out.append(f'<text x="{x}" y="{y0}" font-weight="bold">Zero-U</text>')
         for i, d in enumerate(zero_u):
             out.append(f'<g class="device" data-name="{escape(d.name)}" data-role="{d.role.value}" '

@@ -1,0 +1,1 @@
+"""The cloud build-out: where each hall stands, from the devices' lifecycle in the inventory."""
