@@ -82,3 +82,14 @@ def test_the_inventory_collector_describes_racks_units_and_power():
     assert 'dcctl_rack_height_units{hall="hall-a",rack="bgw-a01",site="bgw-dc1"} 42.0' in text
     assert 'dcctl_rack_power_budget_watts{hall="hall-b",rack="bgw-b01",site="bgw-dc1"} 6000.0' in text
     assert 'dcctl_inventory_problems{severity="error"} 0.0' in text
+
+
+def test_the_inventory_collector_publishes_the_build_out_per_hall_and_status():
+    from pathlib import Path
+
+    from dcctl.monitoring.collectors.inventory import collect_inventory
+
+    exp = Exporter([CollectorSpec("inventory", 60, lambda: collect_inventory(Path(__file__).parents[2] / "inventory"))])
+    exp.run_once("inventory")
+    text = scrape(exp)
+    assert 'dcctl_buildout_devices{hall="hall-a",site="bgw-dc1",status="in-service"} 6.0' in text

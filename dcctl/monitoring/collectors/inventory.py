@@ -23,6 +23,8 @@ def collect_inventory(inventory_dir: Path) -> list:
                               labels=["site", "hall", "rack"])
     budget = GaugeMetricFamily("dcctl_rack_power_budget_watts", "Power budget of a rack.",
                                labels=["site", "hall", "rack"])
+    by_status = GaugeMetricFamily("dcctl_buildout_devices", "Devices per build-out status.",
+                                  labels=["site", "hall", "status"])
     problem_count = GaugeMetricFamily("dcctl_inventory_problems", "Validation problems in the inventory.",
                                       labels=["severity"])
     per_site = Counter(r.site for r in inv.racks.values())
@@ -41,6 +43,13 @@ def collect_inventory(inventory_dir: Path) -> list:
         units_total.add_metric(labels, usage.units_total)
         power.add_metric(labels, usage.power_allocated_w)
         budget.add_metric(labels, usage.power_budget_w)
+    statuses = Counter()
+    for device in inv.devices.values():
+        rack = inv.racks.get(device.rack)
+        if rack is not None:
+            statuses[(rack.site, rack.hall, device.status.value if device.status else "untracked")] += 1
+    for labels, n in sorted(statuses.items()):
+        by_status.add_metric(list(labels), n)
     for severity in Severity:
         problem_count.add_metric([severity.value], sum(p.severity is severity for p in problems))
-    return [racks, devices, units_used, units_total, power, budget, problem_count]
+    return [racks, devices, units_used, units_total, power, budget, by_status, problem_count]
