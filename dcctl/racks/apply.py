@@ -1,0 +1,109 @@
+"""Apply an enroll plan to Ironic: nodes, then their ports, through the shared executor.
+
+Credentials are resolved from each node's reference here, at the moment of the write,
+and go only into the request body; an error that would echo them is scrubbed. The
+nodes of a rack are independent, so one failing node (credentials missing, Ironic
+refusing a field) skips only its own ports, never the other nodes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from dcctl.core.executor import ActionResult, ApplyReport, apply_plan
+from dcctl.core.plan import Action, Op, Plan
+from dcctl.racks.credentials import CredentialCache, CredentialError
+from dcctl.racks.desired import NodeSpec
+
+log = logging.getLogger("dcctl.racks")
+
+
+class EnrollRecorder:
+    """Writes every action's outcome to dcctl's records (the audit trail): the plan's changes,
+    where credentials appear only as their reference."""
+
+    def __init__(self, store: bool = True) -> None:
+        self.results: list[ActionResult] = []
+        self.store = store
+        self.errors: list[str] = []  # records that could not be written
+        self._lock = threading.Lock()
+
+    def record(self, result: ActionResult) -> None:
+        with self._lock:
+            self.results.append(result)
+        a = result.action
+        log.info("rack %s: %s %s %s: %s%s", a.scope, a.op.value, a.kind, a.key, result.outcome.value,
+                 f" ({result.error})" if result.error else "")
+        if not self.store:
+            return
+        from dcctl.core import records
+
+        try:
+            records.record("rack", a.scope, f"{a.op.value} {a.kind}", result.outcome.value, error=result.error,
+                           details={"key": a.key, "label": a.label,
+                                    "changes": [{"field": c.field, "old": c.old, "new": c.new}
+                                                for c in a.changes]})
+        except Exception as exc:  # noqa: BLE001 - a write already happened: report, do not abort the rest
+            self.errors.append(f"{a.key}: {exc}")
+
+
+def apply_enroll(plan: Plan, baremetal, credentials: CredentialCache | None = None, *,
+                 concurrency: int = 8, recorder=None,
+                 on_progress: Callable[[ActionResult], None] | None = None) -> ApplyReport:
+    """Perform the plan's node and port writes; a failed node skips its ports only."""
+    from dcctl.core.cloud import is_transient
+
+    credentials = credentials or CredentialCache()
+
+    def perform(action: Action, results: dict[str, Any]) -> Any:
+        try:
+            return _perform(baremetal, credentials, action, results)
+        except CredentialError:
+            raise
+        except Exception as exc:
+            secrets = credentials.secrets()
+            text = str(exc)
+            if any(s and s in text for s in secrets):
+                for s in secrets:
+                    text = text.replace(s, "***")
+                raise RuntimeError(text) from None
+            raise
+
+    return apply_plan(plan, perform, concurrency=concurrency, is_transient=is_transient,
+                      recorder=recorder or EnrollRecorder(), on_progress=on_progress, keep_going=True)
+
+
+def _perform(baremetal, credentials: CredentialCache, action: Action, results: dict[str, Any]) -> Any:
+    if action.kind == "node" and action.op is Op.CREATE:
+        spec: NodeSpec = action.payload["spec"]
+        body = spec.create_body()
+        creds = credentials.get(spec.credentials)
+        body["driver_info"]["redfish_username"] = creds.username
+        body["driver_info"]["redfish_password"] = creds.password.reveal()
+        node = baremetal.create_node(name=spec.name, **body)
+        return node.id
+    if action.kind == "node" and action.op is Op.UPDATE:
+        spec = action.payload["spec"]
+        patch = []
+        for change in action.changes:
+            value = change.new
+            if change.field == "driver_info.redfish_username":
+                value = credentials.get(spec.credentials).username
+            elif change.field == "driver_info.redfish_password":
+                value = credentials.get(spec.credentials).password.reveal()
+            patch.append({"op": "add", "path": "/" + change.field.replace(".", "/"), "value": value})
+        baremetal.patch_node(action.payload["node_id"], patch)
+        return action.payload["node_id"]
+    if action.kind == "port" and action.op is Op.CREATE:
+        port = action.payload["port"]
+        node_id = action.payload["node_id"] or results[f"node:{action.payload['node']}"]
+        return baremetal.create_port(node_uuid=node_id, address=port.mac, pxe_enabled=port.pxe).id
+    if action.kind == "port" and action.op is Op.UPDATE:
+        port = action.payload["port"]
+        baremetal.patch_port(action.payload["port_id"],
+                             [{"op": "replace", "path": "/pxe_enabled", "value": port.pxe}])
+        return action.payload["port_id"]
+    raise ValueError(f"dcctl cannot {action.op.value} a {action.kind}")  # pragma: no cover
