@@ -13,7 +13,7 @@ Credentials: every ``bmc.credentials: env:NAME`` of the inventory gets its own u
 random password, kept in ``<state>/etc/bmc/credentials.json`` (mode 0600). A BMC accepts
 only the credentials the inventory gives it. They are published as the environment a
 client of the inventory expects, ``lab.facts['bmc_env'] = {'NAME_USERNAME': ...,
-'NAME_PASSWORD': ...}``.
+'NAME_PASSWORD': ...}``, plus ``DCCTL_BMC_CA`` (the lab CA, for ``dcctl rack health``).
 
 Hardware health: each system has a Chassis with a dynamic ``Thermal`` (inlet, exhaust and
 CPU temperatures with thresholds, fans) and ``Power`` (two PSUs with status, PowerControl
@@ -147,6 +147,7 @@ class BmcEmulator(LabService):
                 "chassis_id": str(uuidlib.uuid5(CHASSIS_NAMESPACE, s["system_id"])),
                 "macs": [n["mac"] for n in s["nics"]],
             }
+        env["DCCTL_BMC_CA"] = str(self.tls_dir(lab) / "ca.pem")  # for dcctl rack health
         return {
             "bmc_ca": str(self.tls_dir(lab) / "ca.pem"),
             "bmc_env": env,

@@ -161,6 +161,8 @@ class RackHosts(LabService):
             "ssh_user": "root",
             "known_hosts": str(lab.paths.known_hosts),
             "ssh_config": str(self.ssh_dir(lab) / "ssh_config"),
+            # exported by `dcctl lab env` for `dcctl rack check`
+            "hosts_env": {"DCCTL_KNOWN_HOSTS": str(lab.paths.known_hosts), "DCCTL_SSH_KEY": str(key)},
             "rack_hosts": {
                 h.name: {"host": h.host, "port": h.port, "user": h.user,
                          "host_key": str(self.host_dir(lab, h) / "conf" / "ssh_host_ed25519_key.pub"),

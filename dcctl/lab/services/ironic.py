@@ -16,7 +16,11 @@ without disks or a real PXE boot:
 :func:`node_fields` gives what to create a node with for a server of the inventory, and
 :func:`deploy_instance_info` what to set before ``deploy``.
 
-Facts published: ``ironic_url``, ``ironic_instance_info`` (the kernel/ramdisk URLs).
+:func:`deploy_profile` writes the same as a dcctl deploy profile (``dcctl rack enroll /
+provision --deploy-profile``), exported by ``dcctl lab env`` as ``DCCTL_DEPLOY_PROFILE``.
+
+Facts published: ``ironic_url``, ``ironic_instance_info`` (the kernel/ramdisk URLs),
+``ironic_env`` (``DCCTL_DEPLOY_PROFILE``).
 """
 
 from __future__ import annotations
@@ -63,7 +67,8 @@ class Ironic(LabService):
         return self.data(lab) / "images"
 
     def facts(self, lab: Lab) -> dict:
-        return {"ironic_url": self.url(lab), "ironic_instance_info": deploy_instance_info(lab)}
+        return {"ironic_url": self.url(lab), "ironic_instance_info": deploy_instance_info(lab),
+                "ironic_env": {"DCCTL_DEPLOY_PROFILE": str(deploy_profile(lab))}}
 
     def prepare(self, lab: Lab) -> None:
         data = self.data(lab)
@@ -147,6 +152,25 @@ def deploy_instance_info(lab: Lab) -> dict[str, str]:
     """``instance_info`` for a ramdisk deploy: the lab's kernel and ramdisk as file:// URLs."""
     images = lab.paths.data(Ironic.name) / "images"
     return {"kernel": f"file://{images / 'vmlinuz'}", "ramdisk": f"file://{images / 'initrd'}"}
+
+
+def deploy_profile(lab: Lab) -> Path:
+    """The lab's dcctl deploy profile (written if missing or stale): pxe boot, ramdisk deploy,
+    the BMC CA for Ironic's Redfish calls, and the instance_info of :func:`deploy_instance_info`."""
+    import yaml
+
+    from dcctl.lab.services.bmc import BmcEmulator
+
+    path = lab.paths.etc(Ironic.name) / "deploy-profile.yaml"
+    text = "# dcctl deploy profile of the lab's Ironic (written by dcctl lab)\n" + yaml.safe_dump({
+        "node": {"boot_interface": "pxe", "deploy_interface": "ramdisk"},
+        "driver_info": {"redfish_verify_ca": str(BmcEmulator().tls_dir(lab) / "ca.pem")},
+        "instance_info": deploy_instance_info(lab),
+    }, sort_keys=False)
+    if not path.exists() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return path
 
 
 def node_fields(lab: Lab, server: str) -> dict:
