@@ -11,17 +11,20 @@ from pathlib import Path
 
 from dcctl.monitoring.exporter import CollectorSpec, Exporter
 
-DEFAULT_INTERVALS = {"inventory": 60.0, "openstack_api": 30.0, "baremetal": 30.0}
+DEFAULT_INTERVALS = {"inventory": 60.0, "openstack_api": 30.0, "baremetal": 30.0, "hardware": 60.0}
 
 
 def build_exporter(inventory_dir: Path, cloud: str | None, intervals: dict[str, float]) -> Exporter:
     """The collectors this exporter runs; a source with no configuration is left out."""
     from dcctl.monitoring.collectors.baremetal import collect_baremetal
+    from dcctl.monitoring.collectors.hardware import collect_hardware
     from dcctl.monitoring.collectors.inventory import collect_inventory
     from dcctl.monitoring.collectors.openstack_api import collect_api_health
 
     specs = [CollectorSpec("inventory", intervals.get("inventory", DEFAULT_INTERVALS["inventory"]),
-                           partial(collect_inventory, inventory_dir))]
+                           partial(collect_inventory, inventory_dir)),
+             CollectorSpec("hardware", intervals.get("hardware", DEFAULT_INTERVALS["hardware"]),
+                           partial(collect_hardware, inventory_dir))]
     if cloud:
         specs.append(CollectorSpec("openstack_api", intervals.get("openstack_api", DEFAULT_INTERVALS["openstack_api"]),
                                    partial(collect_api_health, cloud)))

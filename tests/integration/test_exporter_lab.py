@@ -29,10 +29,17 @@ def exporter(lab):
 
     if process.pid_of(lab.paths, "keystone") is None:
         pytest.skip("keystone is not part of this lab session")
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(lab.paths.clouds_yaml), DCCTL_EXPORTER_CLOUD="dcctl-lab-reader")
+    from dcctl.lab import orchestrate
+
+    env = dict(os.environ)
+    for line in orchestrate.env(lab):  # clouds.yaml, the reader cloud, BMC credentials and CA
+        key, _, value = line.removeprefix("export ").partition("=")
+        env[key] = value.strip("'")
+    env.setdefault("DCCTL_BMC_CA", str(lab.paths.root / "tls" / "ca.pem"))
     log = open(lab.paths.logs / "exporter-test.log", "ab")
     proc = subprocess.Popen([sys.executable, "-m", "dcctl", "exporter", "serve", "--listen", LISTEN,
-                             "--interval", "inventory=5", "--interval", "openstack_api=5"],
+                             "--interval", "inventory=5", "--interval", "openstack_api=5",
+                             "--interval", "hardware=3", "--interval", "baremetal=5"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
@@ -104,3 +111,37 @@ def test_baremetal_collector_reports_states_maintenance_and_errors(lab, admin_cl
         assert maint["exporter-probe-node"] == 1
     finally:
         admin_cloud.baremetal.delete_node(node.id)
+
+
+def _alerts(name: str) -> list[dict]:
+    from dcctl.lab.service import PORTS
+
+    data = json.loads(_get(f"http://127.0.0.1:{PORTS['prometheus']}/api/v1/alerts"))
+    return [a for a in data["data"]["alerts"] if a["labels"].get("alertname") == name]
+
+
+def test_hardware_readings_reach_prometheus(exporter):
+    text = _get(f"http://{LISTEN}/metrics")
+    assert 'dcctl_bmc_up{device="bgw-cmp01",rack="bgw-a02",site="bgw-dc1"} 1.0' in text
+    assert 'dcctl_hardware_temperature_celsius{device="bgw-cmp01",rack="bgw-a02",sensor="System Board Inlet Temp"' in text
+
+
+def test_a_hot_inlet_fires_the_alert_in_prometheus(exporter, lab):
+    """The lab runs the real rules with `for:` cut to 10 s (see dcctl/lab/services/prometheus.py)."""
+    from dcctl.lab.services.bmc import reset_sensors, set_sensors
+
+    set_sensors(lab, "bgw-cmp01", {"temperatures": {"inlet": {"reading": 45}}})
+    try:
+        deadline = time.monotonic() + 90
+        firing = []
+        while time.monotonic() < deadline:
+            firing = [a for a in _alerts("InletTemperatureHigh")
+                      if a["labels"].get("device") == "bgw-cmp01" and a["state"] == "firing"]
+            if firing:
+                break
+            time.sleep(2)
+        assert firing, _alerts("InletTemperatureHigh")
+        assert firing[0]["labels"]["severity"] == "critical"
+        assert "45" in firing[0]["annotations"]["summary"]
+    finally:
+        reset_sensors(lab, "bgw-cmp01")
