@@ -379,7 +379,7 @@ def provision(rack_name: str, target: str, concurrency: int, timeout: float, dep
       (-> active with --to active, instance_info from the deploy profile);
       clean / inspect failures are retried once through manage
     - at most --concurrency nodes in transition at once; progress per node
-    - one list call per second watches every node
+    - one list call every half second watches every node
     - a node that does not move, or passes --timeout, is reported with Ironic's
       last_error; the others go on; a re-run continues where nodes are
     - exits 3 when any node failed, 1 when servers are not enrolled
@@ -411,7 +411,7 @@ def power(rack_name: str, action: str, yes: bool, timeout: float, concurrency: i
     \b
     - lists the nodes and asks for confirmation (--yes to skip; required when
       not on a terminal)
-    - requests go out concurrently; one list call per second watches them
+    - requests go out concurrently; one list call every half second watches them
     - a node Ironic refuses or that ends in the wrong power state is reported
       with its last_error; exits 3 when any node failed
     """

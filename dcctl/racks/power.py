@@ -21,7 +21,7 @@ GRACE = 3.0
 
 
 def set_power(baremetal, nodes: dict[str, str], action: str, *, concurrency: int = 16,
-              timeout: float = 300, progress: NodeProgress | None = None, poll_interval: float = 1.0,
+              timeout: float = 300, progress: NodeProgress | None = None, poll_interval: float = 0.5,
               clock: Callable[[], float] = time.monotonic,
               sleep: Callable[[float], None] = time.sleep) -> list[NodeResult]:
     """Ask Ironic to power every node of ``nodes`` (name -> id) ``on``/``off``/``reboot``; wait for it."""

@@ -104,7 +104,7 @@ class _Run:
 
 def provision(baremetal, nodes: dict[str, str], target: str, *, concurrency: int = 8,
               timeout: float = 1200, instance_info: dict[str, Any] | None = None,
-              progress: NodeProgress | None = None, poll_interval: float = 1.0,
+              progress: NodeProgress | None = None, poll_interval: float = 0.5,
               clock: Callable[[], float] = time.monotonic,
               sleep: Callable[[float], None] = time.sleep) -> list[NodeResult]:
     """Bring every node of ``nodes`` (name -> Ironic id) to ``target``; one result per node."""
