@@ -271,9 +271,9 @@ class _LiveOutput:
 
         return Progress(task=self.task, result=self.result)
 
-    def task(self, name: str) -> None:
+    def task(self, title: str) -> None:
         self.flush()
-        click.secho(f"TASK {name}", bold=True)
+        click.secho(title, bold=True)
 
     def result(self, outcome) -> None:
         self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shlex
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +74,8 @@ def run_playbook(request: RunRequest, run_id: str, run_dir: Path, progress: Prog
             data = event.get("event_data") or {}
             task = data.get("task") or data.get("name") or ""
             role = data.get("role")
-            progress.task(f"{role} : {task}" if role and not task.startswith(f"{role} : ") else task)
+            name = f"{role} : {task}" if role and not task.startswith(f"{role} : ") else task
+            progress.task(("HANDLER " if kind == "playbook_on_handler_task_start" else "TASK ") + name)
         outcome = recap.add(event)
         if outcome is not None:
             progress.result(outcome)
@@ -89,25 +92,38 @@ def run_playbook(request: RunRequest, run_id: str, run_dir: Path, progress: Prog
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
         "PATH": _path_with_ansible(),
     }
-    runner = ansible_runner.run(
-        private_data_dir=str(run_dir),
-        ident=run_id,
-        artifact_dir=str(run_dir / "artifacts"),
-        project_dir=str(Path(request.playbooks_dir).resolve()),
-        playbook=request.playbook.path.name,
-        inventory=request.inventory,
-        limit=request.limit.pattern if request.limit else None,
-        forks=request.forks,
-        cmdline=shlex.join(request.cmdline()) or None,
-        envvars=envvars,
-        verbosity=request.verbosity or None,
-        quiet=True,
-        suppress_env_files=True,
-        event_handler=on_event,
-    )
+    interrupted = {"flag": False}
+
+    def on_sigint(_signum, _frame) -> None:
+        interrupted["flag"] = True  # ansible-runner stops ansible-playbook; the recap so far is kept
+
+    previous = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() else None
+    try:
+        runner = ansible_runner.run(
+            private_data_dir=str(run_dir),
+            ident=run_id,
+            artifact_dir=str(run_dir / "artifacts"),
+            project_dir=str(Path(request.playbooks_dir).resolve()),
+            playbook=request.playbook.path.name,
+            inventory=request.inventory,
+            limit=request.limit.pattern if request.limit else None,
+            forks=request.forks,
+            cmdline=shlex.join(request.cmdline()) or None,
+            envvars=envvars,
+            verbosity=request.verbosity or None,
+            quiet=True,
+            suppress_env_files=True,
+            event_handler=on_event,
+            cancel_callback=lambda: interrupted["flag"],
+        )
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     artifacts = Path(runner.config.artifact_dir)
     error = ""
-    if not recap.stats_seen or (runner.rc != 0 and not recap.bad_hosts):
+    if runner.status == "canceled":
+        error = "interrupted (Ctrl-C): hosts not in the recap were not finished"
+    elif not recap.stats_seen or (runner.rc != 0 and not recap.bad_hosts):
         error = _tail(artifacts / "stdout") or f"ansible-playbook stopped ({runner.status}, rc {runner.rc})"
     return RunOutcome(recap=recap, rc=runner.rc, status=runner.status, artifacts=artifacts,
                       error=error, events=counter["events"])
