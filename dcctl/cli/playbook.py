@@ -244,6 +244,8 @@ def _print_recap(summary) -> None:
         click.echo("no host was reached")
         return
     title = "Recap" + (" (check mode: changed = would change)" if summary.check else "")
+    if not recap.stats_seen:
+        title += " (incomplete: Ansible stopped before its own recap; counts so far)"
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for column in ("host", "ok", "changed", "failed", "unreachable", "skipped", "status", "reason"):
         table.add_column(column, justify="right" if column in ("ok", "changed", "failed", "unreachable", "skipped") else "left")

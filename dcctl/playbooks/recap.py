@@ -96,7 +96,14 @@ class RunRecap:
         if kind not in _OUTCOMES or not data.get("host"):
             return None
         outcome = outcome_of(kind, data)
-        self.hosts.setdefault(outcome.host, HostRecap(outcome.host))
+        recap = self.hosts.setdefault(outcome.host, HostRecap(outcome.host))
+        if not self.stats_seen:  # live counts, until ansible's own PLAY RECAP replaces them
+            recap.ok += outcome.status in ("ok", "changed", "ignored")
+            recap.changed += outcome.status == "changed"
+            recap.failed += outcome.status == "failed"
+            recap.unreachable += outcome.status == "unreachable"
+            recap.skipped += outcome.status == "skipped"
+            recap.ignored += outcome.status == "ignored"
         if outcome.status in ("failed", "unreachable"):
             self.failures.append(outcome)
             recap = self.hosts[outcome.host]
@@ -106,6 +113,9 @@ class RunRecap:
 
     def _stats(self, data: dict[str, Any]) -> None:
         self.stats_seen = True
+        for recap in self.hosts.values():
+            recap.ok = recap.changed = recap.failed = recap.unreachable = recap.skipped = 0
+            recap.rescued = recap.ignored = 0
         columns = {"ok": "ok", "changed": "changed", "failures": "failed", "dark": "unreachable",
                    "skipped": "skipped", "rescued": "rescued", "ignored": "ignored"}
         for key, attr in columns.items():

@@ -99,3 +99,14 @@ def test_a_run_stopped_before_its_recap_is_incomplete():
     recap = RunRecap()
     recap.add({"event": "playbook_on_start", "event_data": {}})
     assert not recap.stats_seen and recap.hosts == {}
+
+
+def test_an_interrupted_run_keeps_the_counts_seen_so_far():
+    recap = RunRecap()
+    recap.add(event("runner_on_ok", "a", "t1", res={"changed": True}))
+    recap.add(event("runner_on_ok", "a", "t2", res={}))
+    recap.add(event("runner_on_skipped", "a", "t3"))
+    assert (recap.hosts["a"].ok, recap.hosts["a"].changed, recap.hosts["a"].skipped) == (2, 1, 1)
+    assert not recap.stats_seen
+    recap.add(stats(ok={"a": 2}, changed={"a": 1}))  # Ansible's own recap is the last word
+    assert (recap.hosts["a"].ok, recap.hosts["a"].changed, recap.hosts["a"].skipped) == (2, 1, 0)

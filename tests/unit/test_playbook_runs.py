@@ -126,3 +126,17 @@ def test_playbook_list_as_json(tmp_path):
     assert out.returncode == 0, out.stderr
     names = [p["name"] for p in json.loads(out.stdout)["playbooks"]]
     assert names == sorted(names) and "site" in names
+
+
+def test_show_without_a_run_id_lists_recent_runs_newest_first(state):
+    runs.save(summary("20261125T100000-site-aaaa", failed=True))
+    runs.save(summary("20261125T110000-site-bbbb", check=True))
+    out = dcctl("playbook", "show", "--json", state_dir=state)
+    assert out.returncode == 0, out.stderr
+    listed = json.loads(out.stdout)["runs"]
+    assert [(r["run_id"], r["status"], r["check"]) for r in listed] == [
+        ("20261125T110000-site-bbbb", "changed", True), ("20261125T100000-site-aaaa", "failed", False)]
+    assert listed[1]["failed_hosts"] == ["b"]
+    text = dcctl("playbook", "show", "20261125T100000-site-aaaa", state_dir=state)
+    assert text.returncode == 0, text.stderr
+    assert "failed tasks (1):" in text.stdout and "Connection refused" in text.stdout
