@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shlex
 import signal
 import threading
@@ -120,6 +122,7 @@ def run_playbook(request: RunRequest, run_id: str, run_dir: Path, progress: Prog
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
     artifacts = Path(runner.config.artifact_dir)
+    redact_command_env(artifacts / "command")
     error = ""
     if runner.status == "canceled":
         error = "interrupted (Ctrl-C): hosts not in the recap were not finished"
@@ -127,6 +130,23 @@ def run_playbook(request: RunRequest, run_id: str, run_dir: Path, progress: Prog
         error = _tail(artifacts / "stdout") or f"ansible-playbook stopped ({runner.status}, rc {runner.rc})"
     return RunOutcome(recap=recap, rc=runner.rc, status=runner.status, artifacts=artifacts,
                       error=error, events=counter["events"])
+
+
+_SECRET_NAME = re.compile(r"PASS(WORD|WD)?|SECRET|TOKEN|CREDENTIAL|PRIVATE_?KEY|API_?KEY", re.I)
+
+
+def redact_command_env(path: Path) -> None:
+    """ansible-runner keeps the whole environment of the run in ``artifacts/ID/command``; the
+    engineer's shell may hold passwords (``eval "$(dcctl lab env)"`` exports BMC ones)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    env = data.get("env") or {}
+    secret = [k for k in env if _SECRET_NAME.search(k)]
+    if secret:
+        data["env"] = {k: ("***" if k in secret else v) for k, v in env.items()}
+        path.write_text(json.dumps(data))
 
 
 def _path_with_ansible() -> str:

@@ -140,3 +140,15 @@ def test_show_without_a_run_id_lists_recent_runs_newest_first(state):
     text = dcctl("playbook", "show", "20261125T100000-site-aaaa", state_dir=state)
     assert text.returncode == 0, text.stderr
     assert "failed tasks (1):" in text.stdout and "Connection refused" in text.stdout
+
+
+def test_passwords_in_the_environment_do_not_stay_in_the_run_artifacts(tmp_path):
+    from dcctl.playbooks.runner import redact_command_env
+
+    command = tmp_path / "command"
+    command.write_text(json.dumps({"command": ["ansible-playbook"], "env": {
+        "DCCTL_BMC_BAGHDAD_PASSWORD": "s3cret", "OS_PASSWORD": "x", "GITHUB_TOKEN": "t", "PATH": "/usr/bin"}}))
+    redact_command_env(command)
+    env = json.loads(command.read_text())["env"]
+    assert env == {"DCCTL_BMC_BAGHDAD_PASSWORD": "***", "OS_PASSWORD": "***", "GITHUB_TOKEN": "***",
+                   "PATH": "/usr/bin"}
