@@ -23,7 +23,7 @@ def _playbooks_dir() -> Path:
 
 @click.group()
 @click.option("--playbooks", "playbooks_dir", type=click.Path(path_type=Path, file_okay=False),
-              envvar="DCCTL_PLAYBOOKS", default=None,
+              envvar="DCCTL_PLAYBOOKS", show_envvar=True, default=None,
               help="Playbooks directory  [default: playbooks/]")
 @click.pass_context
 def playbook(ctx: click.Context, playbooks_dir: Path | None) -> None:
@@ -68,9 +68,9 @@ def list_() -> None:
 @click.option("--tags", metavar="T[,T]", help="Only tasks with these tags (e.g. chrony, ssh, sysctl, admins).")
 @click.option("--forks", type=click.IntRange(1, 500), help="Hosts configured in parallel  [default: 10]")
 @click.option("--known-hosts", type=click.Path(path_type=Path, dir_okay=False), envvar="DCCTL_KNOWN_HOSTS",
-              help="known_hosts file that hosts' SSH keys must match  [default: OpenSSH's own]")
+              show_envvar=True, help="known_hosts file that hosts' SSH keys must match  [default: OpenSSH's own]")
 @click.option("--ssh-key", type=click.Path(path_type=Path, dir_okay=False), envvar="DCCTL_SSH_KEY",
-              help="Private key to log in with  [default: OpenSSH's own]")
+              show_envvar=True, help="Private key to log in with  [default: OpenSSH's own]")
 @json_option
 def run(name: str, limit_spec: str | None, check: bool, diff: bool, tags: str | None,
         forks: int | None, known_hosts: Path | None, ssh_key: Path | None) -> None:
