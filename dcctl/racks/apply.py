@@ -15,7 +15,7 @@ from typing import Any
 
 from dcctl.core.executor import ActionResult, ApplyReport, apply_plan
 from dcctl.core.plan import Action, Op, Plan
-from dcctl.racks.credentials import CredentialCache, CredentialError
+from dcctl.racks.credentials import CredentialCache, CredentialError, redacted_logging
 from dcctl.racks.desired import NodeSpec
 
 log = logging.getLogger("dcctl.racks")
@@ -72,8 +72,9 @@ def apply_enroll(plan: Plan, baremetal, credentials: CredentialCache | None = No
                 raise RuntimeError(text) from None
             raise
 
-    return apply_plan(plan, perform, concurrency=concurrency, is_transient=is_transient,
-                      recorder=recorder or EnrollRecorder(), on_progress=on_progress, keep_going=True)
+    with redacted_logging(credentials):
+        return apply_plan(plan, perform, concurrency=concurrency, is_transient=is_transient,
+                          recorder=recorder or EnrollRecorder(), on_progress=on_progress, keep_going=True)
 
 
 def _perform(baremetal, credentials: CredentialCache, action: Action, results: dict[str, Any]) -> Any:

@@ -15,11 +15,13 @@ stray log line or a plan printed as JSON cannot leak it.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 CREDENTIALS_FILE_ENV = "DCCTL_CREDENTIALS_FILE"
 DEFAULT_CREDENTIALS_FILE = Path("~/.config/dcctl/credentials.yaml")
@@ -125,3 +127,40 @@ class CredentialCache:
     def secrets(self) -> list[str]:
         """Every password resolved so far: what must never appear in output."""
         return [v.password.reveal() for v in self._cache.values() if isinstance(v, BmcCredentials)]
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces every resolved password in a log record by ``***`` (client libraries log request
+    bodies at debug level, and a node create's body holds the BMC password)."""
+
+    def __init__(self, cache: CredentialCache) -> None:
+        super().__init__()
+        self.cache = cache
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = [s for s in self.cache.secrets() if s]
+        if secrets:
+            text = record.getMessage()
+            if any(s in text for s in secrets):
+                for s in secrets:
+                    text = text.replace(s, "***")
+                record.msg, record.args = text, ()
+        return True
+
+
+@contextmanager
+def redacted_logging(cache: CredentialCache) -> Iterator[None]:
+    """While inside, no log handler of the process writes a password ``cache`` resolved."""
+    handlers = [h for logger in [logging.getLogger(), *_named_loggers()] for h in logger.handlers]
+    redact = RedactSecrets(cache)
+    for handler in handlers:
+        handler.addFilter(redact)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(redact)
+
+
+def _named_loggers() -> list[logging.Logger]:
+    return [logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)]

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dcctl.racks.credentials import CredentialCache, CredentialError
+from dcctl.racks.credentials import CredentialCache, CredentialError, redacted_logging
 
 CA_ENV = "DCCTL_BMC_CA"
 LEVELS = ("ok", "warning", "critical")
@@ -197,8 +197,8 @@ def sweep(targets: list[BmcTarget], credentials: CredentialCache | None = None, 
     credentials = credentials or CredentialCache()
     if not targets:
         return []
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(targets))),
-                            thread_name_prefix="health") as pool:
+    with redacted_logging(credentials), ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(targets))),
+                                                           thread_name_prefix="health") as pool:
         return list(pool.map(lambda t: read_bmc(t, credentials, ca=ca, timeout=timeout), targets))
 
 

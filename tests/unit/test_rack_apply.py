@@ -137,3 +137,30 @@ def test_records_go_to_the_audit_trail_without_secrets(specs, tmp_path, monkeypa
     entries = list(records.read(kind="rack", target="bsr-r01"))
     assert len(entries) == len(report.results)
     assert "bsr-pa55-word" not in json.dumps(entries, default=str)
+
+
+def test_debug_logs_of_the_client_library_never_show_the_password(specs):
+    import io
+    import logging
+
+    class LoggingBaremetal(FakeBaremetal):
+        def create_node(self, name, **body):
+            logging.getLogger("keystoneauth.session").debug("REQ: POST /v1/nodes -d '%s'", json.dumps(body))
+            return super().create_node(name, **body)
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        basra = [s for s in specs if s.rack == "bsr-r01"]
+        assert apply_enroll(plan_enroll(basra, IronicSnapshot()), LoggingBaremetal(), CredentialCache(ENV),
+                            recorder=EnrollRecorder(store=False)).ok
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    logged = stream.getvalue()
+    assert '"redfish_password": "***"' in logged and "bsr-pa55-word" not in logged
+    assert not handler.filters  # the redaction is removed after the apply
