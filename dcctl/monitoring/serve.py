@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dcctl.monitoring.exporter import CollectorSpec, Exporter
 
-DEFAULT_INTERVALS = {"inventory": 60.0, "openstack_api": 30.0, "baremetal": 30.0, "hardware": 60.0}
+DEFAULT_INTERVALS = {"inventory": 60.0, "openstack_api": 30.0, "baremetal": 30.0, "hardware": 60.0, "playbooks": 30.0}
 
 
 def build_exporter(inventory_dir: Path, cloud: str | None, intervals: dict[str, float]) -> Exporter:
@@ -19,12 +19,15 @@ def build_exporter(inventory_dir: Path, cloud: str | None, intervals: dict[str, 
     from dcctl.monitoring.collectors.baremetal import collect_baremetal
     from dcctl.monitoring.collectors.hardware import collect_hardware
     from dcctl.monitoring.collectors.inventory import collect_inventory
+    from dcctl.monitoring.collectors.playbooks import collect_playbooks
     from dcctl.monitoring.collectors.openstack_api import collect_api_health
 
     specs = [CollectorSpec("inventory", intervals.get("inventory", DEFAULT_INTERVALS["inventory"]),
                            partial(collect_inventory, inventory_dir)),
              CollectorSpec("hardware", intervals.get("hardware", DEFAULT_INTERVALS["hardware"]),
-                           partial(collect_hardware, inventory_dir))]
+                           partial(collect_hardware, inventory_dir)),
+             CollectorSpec("playbooks", intervals.get("playbooks", DEFAULT_INTERVALS["playbooks"]),
+                           collect_playbooks)]
     if cloud:
         specs.append(CollectorSpec("openstack_api", intervals.get("openstack_api", DEFAULT_INTERVALS["openstack_api"]),
                                    partial(collect_api_health, cloud)))

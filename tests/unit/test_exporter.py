@@ -93,3 +93,22 @@ def test_the_inventory_collector_publishes_the_build_out_per_hall_and_status():
     exp.run_once("inventory")
     text = scrape(exp)
     assert 'dcctl_buildout_devices{hall="hall-a",site="bgw-dc1",status="in-service"} 6.0' in text
+
+
+def test_the_playbook_collector_publishes_each_playbooks_last_real_run(tmp_path, monkeypatch):
+    from dcctl.monitoring.collectors.playbooks import collect_playbooks
+    from dcctl.playbooks.recap import RunRecap
+    from dcctl.playbooks.runs import RunSummary, save
+
+    monkeypatch.setenv("DCCTL_STATE_DIR", str(tmp_path))
+    recap = RunRecap.from_dict({})
+    save(RunSummary("20261125T100000-site-aaaa", "site", None, "eng", "2026-11-25T10:00:00+00:00", 42.0,
+                    recap=recap, rc=2, error="bgw-cmp02 unreachable"))
+    save(RunSummary("20261125T110000-site-bbbb", "site", None, "eng", "2026-11-25T11:00:00+00:00", 3.0,
+                    check=True, recap=recap, rc=0))  # a --check run is not the last real run
+    exp = Exporter([CollectorSpec("playbooks", 60, collect_playbooks)])
+    exp.run_once("playbooks")
+    text = scrape(exp)
+    assert 'dcctl_playbook_last_run_success{playbook="site"} 0.0' in text
+    assert 'dcctl_playbook_last_run_duration_seconds{playbook="site"} 42.0' in text
+    assert 'dcctl_playbook_last_run_timestamp_seconds{playbook="site"} 1.7956008e+09' in text
