@@ -145,3 +145,20 @@ def test_a_hot_inlet_fires_the_alert_in_prometheus(exporter, lab):
         assert "45" in firing[0]["annotations"]["summary"]
     finally:
         reset_sensors(lab, "bgw-cmp01")
+
+
+def test_every_dashboard_query_parses_in_prometheus_and_uses_exported_metrics(exporter):
+    import re
+
+    from dcctl.lab.service import PORTS
+
+    exported = set(re.findall(r"^# TYPE (\S+)", _get(f"http://{LISTEN}/metrics"), flags=re.M))
+    exported |= {f"{name}_total" for name in exported}
+    for board in sorted((ROOT / "monitoring" / "dashboards").glob("*.json")):
+        for p in json.loads(board.read_text())["panels"]:
+            expr = p["targets"][0]["expr"]
+            answer = json.loads(_get(f"http://127.0.0.1:{PORTS['prometheus']}/api/v1/query?query="
+                                     + urllib.parse.quote(expr)))
+            assert answer["status"] == "success", (board.name, p["title"], answer)
+            for name in re.findall(r"\bdcctl_[a-z_]+", expr):
+                assert name in exported, f"{board.name}: panel '{p['title']}' uses {name}, which is not exported"
