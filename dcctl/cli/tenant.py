@@ -170,9 +170,11 @@ def plan(slugs: tuple[str, ...], phase: int | None, prune: bool, refresh: bool) 
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--concurrency", "-k", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Writes in flight at once.")
+@click.option("--network-concurrency", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Neutron writes in flight at once (Neutron serialises them on its database).")
 @json_option
 def apply(slugs: tuple[str, ...], phase: int | None, prune: bool, refresh: bool, yes: bool,
-          concurrency: int) -> None:
+          concurrency: int, network_concurrency: int) -> None:
     """Make the cloud match the requests.
 
     \b
@@ -198,7 +200,7 @@ def apply(slugs: tuple[str, ...], phase: int | None, prune: bool, refresh: bool,
             emit_json({"plan": plan.as_dict(), "results": [], "ok": True})
         return
     _confirm(yes, f"Apply these {len(plan.actions)} change(s) to cloud '{settings().os_cloud}'?")
-    report, record = _run(conn, plan, concurrency, "tenant apply")
+    report, record = _run(conn, plan, concurrency, "tenant apply", network_concurrency)
     _report(plan, report, record)
 
 
@@ -211,14 +213,15 @@ def _confirm(yes: bool, question: str) -> None:
         raise click.exceptions.Abort()
 
 
-def _run(conn, plan, concurrency: int, command: str):
+def _run(conn, plan, concurrency: int, command: str, network_concurrency: int = 1):
     from dcctl.tenants.apply import apply_tenant_plan
     from dcctl.tenants.record import ApplyRecord
 
     record = ApplyRecord(command, settings().os_cloud)
     show_bar = sys.stderr.isatty() and not settings().json
     if not show_bar:
-        return apply_tenant_plan(conn, plan, concurrency=concurrency, recorder=record), record
+        return apply_tenant_plan(conn, plan, concurrency=concurrency, network_concurrency=network_concurrency,
+                                 recorder=record), record
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from dcctl.cli.render import console
@@ -230,7 +233,8 @@ def _run(conn, plan, concurrency: int, command: str):
         def progress(result) -> None:
             bar.update(task, advance=1, description=f"{result.action.kind} {result.action.label}")
 
-        report = apply_tenant_plan(conn, plan, concurrency=concurrency, recorder=record, on_progress=progress)
+        report = apply_tenant_plan(conn, plan, concurrency=concurrency, network_concurrency=network_concurrency,
+                                   recorder=record, on_progress=progress)
     return report, record
 
 

@@ -13,9 +13,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
-from dcctl.tenants.model import Names, Quota, RuleSpec, SecurityGroupSpec
+from dcctl.tenants.model import Names, RuleSpec, SecurityGroupSpec
 from dcctl.tenants.tenant_set import ProjectView
 
 MANAGED_TAG = "managed-by-dcctl"
@@ -37,7 +39,10 @@ QUOTA_FIELDS: dict[str, tuple[str, str, int]] = {
     "network.routers": ("network", "router", 1),
     "network.floating_ips": ("network", "floatingip", 1),
     "network.security_groups": ("network", "security_group", 1),
+    "network.rbac_policies": ("network", "rbac_policy", 1),  # derived, see desired_quota
 }
+NEUTRON_KINDS = frozenset({"network", "subnet", "router", "router-interface", "security-group",
+                           "security-group-rules"})
 
 
 def description(names: Names, extra: str = "") -> str:
@@ -138,8 +143,23 @@ def flat_from_live(live: dict[str, dict[str, Any]], wanted: list[str] | None = N
     return out
 
 
-def quota_digest(quota: Quota) -> str:
-    return quota.digest()
+def desired_quota(project: ProjectView) -> dict[str, int]:
+    """The limits dcctl sets on a project: the request's, plus what its shared networks need.
+
+    Neutron counts a link's RBAC policy against the network owner's ``rbac_policy`` quota
+    (10 by default); who may link is decided by the requests, so an owner of a shared
+    network gets no limit there.
+    """
+    flat = project.quota.flat()
+    if any(n.shared for n in project.networks):
+        flat["network.rbac_policies"] = -1
+    return flat
+
+
+def quota_digest(flat: dict[str, int]) -> str:
+    """A short hash of the limits, recorded on the project once they are applied."""
+    text = json.dumps(flat, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 # -- security group rules ------------------------------------------------------------------

@@ -7,9 +7,7 @@ that span fields or files live in ``dcctl.tenants.validate``.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-import json
 import re
 from enum import Enum
 from typing import Annotated, Literal
@@ -141,11 +139,6 @@ class Quota(Strict):
                 if value is not None:
                     out[f"{section}.{name}"] = value
         return out
-
-    def digest(self) -> str:
-        """A short hash of the limits, recorded on the project once they are applied."""
-        text = json.dumps(self.flat(), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 class NetworkSpec(Strict):

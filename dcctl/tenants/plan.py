@@ -22,7 +22,7 @@ from typing import Any
 
 from dcctl.core.plan import Action, Change, Op, Plan, diff_fields
 from dcctl.core.problems import Location, Problem, error
-from dcctl.tenants.mapping import (description, desired_rules, domain_tags, flat_from_live,
+from dcctl.tenants.mapping import (NEUTRON_KINDS, desired_quota, quota_digest, description, desired_rules, domain_tags, flat_from_live,
                                    group_name, is_managed_tags, is_marked, live_rule_key, marked, network_name,
                                    project_tags, quota_bodies, recorded_quota, router_name, rule_text,
                                    security_group_name, tag_value, with_quota_tag, without_quota_tag)
@@ -56,9 +56,10 @@ def quota_reads_needed(tenants: TenantSet, snap: Snapshot, refresh: bool = False
     ids = []
     for project in tenants.projects():
         live = _live_project(snap, project)
-        if live is None or not is_managed_tags(live.get("tags")) or not project.quota.flat():
+        flat = desired_quota(project)
+        if live is None or not is_managed_tags(live.get("tags")) or not flat:
             continue
-        if refresh or recorded_quota(live.get("tags")) != project.quota.digest():
+        if refresh or recorded_quota(live.get("tags")) != quota_digest(flat):
             ids.append(live["id"])
     return ids
 
@@ -100,6 +101,7 @@ class _Planner:
         payload = dict(payload or {})
         payload["where"] = where
         payload["phase"] = phase if phase is not None else (project.phase if project else 1)
+        payload["project"] = project.slug if project else ""
         deps = tuple(dict.fromkeys(_refs(payload) + [a for a in after if a]))
         action = Action(op=op, kind=kind, key=key, label=label,
                         scope=scope or (project.tenant.slug if project else ""),
@@ -169,9 +171,9 @@ class _Planner:
         for project in projects:
             if project.slug in self.blocked or not self._wanted(project):
                 continue
-            self.quota(project)
             self.networks(project)
             self.security_groups(project)
+            self.quota(project)
 
     def project(self, project: ProjectView) -> None:
         where = self.tenants.project_at(project, "slug")
@@ -207,20 +209,28 @@ class _Planner:
             self.add(Op.UPDATE, "project", key, label, project, where, changes, {"id": live["id"], "body": body})
 
     def quota(self, project: ProjectView) -> None:
-        flat = project.quota.flat()
+        """Quota sets of the three services, then the digest tag that says they are applied.
+
+        A new project gets its limits after dcctl created its networking: a Neutron
+        create that failed half-way can leave a quota reservation behind for minutes,
+        which under a tight limit would refuse the retry.
+        """
+        flat = desired_quota(project)
         if not flat:
             return
         where = self.tenants.project_at(project, "quota", key=True)
         live = _live_project(self.snap, project)
         key = f"quota:{project.slug}"
         tags = project_tags(project)
-        digest = project.quota.digest()
+        digest = quota_digest(flat)
         after = (f"project:{project.slug}",) if self._planned(f"project:{project.slug}") else ()
         if live is None:
+            after += tuple(a.key for a in self.actions
+                           if a.kind in NEUTRON_KINDS and a.payload.get("project") == project.slug)
             self.add(Op.CREATE, "quota", key, project.slug, project, where,
                      [Change(k, None, v) for k, v in flat.items()],
                      {"project_id": self.id_of(f"project:{project.slug}"), "bodies": quota_bodies(flat),
-                      "tags": with_quota_tag(tags, digest)}, after=after)
+                      "tags": with_quota_tag(tags, digest), "new_project": True}, after=after)
             return
         recorded = recorded_quota(live.get("tags"))
         if not self.options.refresh and recorded == digest:
@@ -234,7 +244,8 @@ class _Planner:
         changed = {c.field: c.new for c in changes if c.field in flat}
         self.add(Op.UPDATE, "quota", key, project.slug, project, where, changes,
                  {"project_id": live["id"], "bodies": quota_bodies(changed),
-                  "tags": with_quota_tag(tags, digest) if recorded != digest else None}, after=after)
+                  "tags": with_quota_tag(tags, digest) if recorded != digest else None,
+                  "new_project": recorded is None}, after=after)
 
     def _planned(self, key: str) -> bool:
         return any(a.key == key for a in self.actions)
@@ -541,11 +552,13 @@ class _Planner:
                 continue
             if not isinstance(network, Ref) and not isinstance(target, Ref) and (network, target) in self.snap.shares:
                 continue
+            owner_quota = f"quota:{owner_slug}"
             self.add(Op.CREATE, "rbac-link", f"link:{project.slug}->{link}",
                      f"{network_name(owner_slug, net_name)} shared with project {project.slug}", project, where,
                      [Change("access_as_shared", None, project.slug)],
                      {"body": {"object_type": "network", "object_id": network, "action": "access_as_shared",
-                               "target_tenant": target}})
+                               "target_tenant": target, "project_id": self.id_of(f"project:{owner_slug}")}},
+                     after=(owner_quota,) if self._planned(owner_quota) else ())
 
     def prune_links(self) -> None:
         """RBAC policies on managed networks that no request asks for."""
