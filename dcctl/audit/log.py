@@ -116,6 +116,18 @@ def _row_to_record(row: dict[str, Any]) -> AuditRecord:
     return AuditRecord(**{k: data[k] for k in FIELDS})
 
 
+COLUMNS = ("time TEXT NOT NULL, os_user TEXT, identity TEXT, kind TEXT, target TEXT, command TEXT, action TEXT, "
+           "before TEXT, after TEXT, result TEXT, error TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL")
+
+
+def _link(record: AuditRecord, last: dict | None) -> AuditRecord:
+    """Chain ``record`` after the last stored one (``{"id", "hash"}``, or None for the first)."""
+    record.id = (last["id"] + 1) if last else 1
+    record.prev_hash = last["hash"] if last else GENESIS
+    record.hash = record_hash(record)
+    return record
+
+
 # -- SQLite ---------------------------------------------------------------------------------
 @dataclass
 class SqliteStore:
@@ -123,11 +135,8 @@ class SqliteStore:
     url: str = ""
     _local: threading.local = field(default_factory=threading.local)
 
-    SCHEMA = """
-    CREATE TABLE IF NOT EXISTS audit (
-        id INTEGER PRIMARY KEY, time TEXT NOT NULL, os_user TEXT, identity TEXT, kind TEXT,
-        target TEXT, command TEXT, action TEXT, before TEXT, after TEXT, result TEXT, error TEXT,
-        prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+    SCHEMA = f"""
+    CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY, {COLUMNS});
     CREATE INDEX IF NOT EXISTS audit_kind_target ON audit (kind, target);
     CREATE INDEX IF NOT EXISTS audit_time ON audit (time);
     """
@@ -155,9 +164,7 @@ class SqliteStore:
         conn.execute("BEGIN IMMEDIATE")  # one writer at a time: the chain never forks
         try:
             row = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-            record.id = (row["id"] + 1) if row else 1
-            record.prev_hash = row["hash"] if row else GENESIS
-            record.hash = record_hash(record)
+            _link(record, dict(row) if row else None)
             conn.execute(f"INSERT INTO audit ({', '.join(FIELDS)}) VALUES ({', '.join('?' * len(FIELDS))})",
                          _row_values(record))
             conn.execute("COMMIT")
@@ -185,11 +192,8 @@ class PostgresStore:
     url: str
     _local: threading.local = field(default_factory=threading.local)
 
-    SCHEMA = """
-    CREATE TABLE IF NOT EXISTS dcctl_audit (
-        id BIGINT PRIMARY KEY, time TEXT NOT NULL, os_user TEXT, identity TEXT, kind TEXT,
-        target TEXT, command TEXT, action TEXT, before TEXT, after TEXT, result TEXT, error TEXT,
-        prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+    SCHEMA = f"""
+    CREATE TABLE IF NOT EXISTS dcctl_audit (id BIGINT PRIMARY KEY, {COLUMNS});
     CREATE INDEX IF NOT EXISTS dcctl_audit_kind_target ON dcctl_audit (kind, target);
     """
 
@@ -215,9 +219,7 @@ class PostgresStore:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_PG_CHAIN_LOCK,))
             row = conn.execute("SELECT id, hash FROM dcctl_audit ORDER BY id DESC LIMIT 1").fetchone()
-            record.id = (row["id"] + 1) if row else 1
-            record.prev_hash = row["hash"] if row else GENESIS
-            record.hash = record_hash(record)
+            _link(record, row)
             conn.execute(f"INSERT INTO dcctl_audit ({', '.join(FIELDS)}) VALUES ({', '.join(['%s'] * len(FIELDS))})",
                          _row_values(record))
         return record
