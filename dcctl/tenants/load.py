@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from dcctl.core.problems import Location, Problem, display_path, error, warning
-from dcctl.core.yamlsource import SourceDoc, load_yaml
+from dcctl.core.yamlsource import SourceDoc, _parse_with_positions, load_yaml
 from dcctl.inventory.load import _data_path, _did_you_mean, _hint_for, _kind
 from dcctl.inventory.model import Strict
 from dcctl.tenants.model import Policy, TenantSpec
@@ -37,7 +37,7 @@ def load_tenant_files(directory: Path) -> tuple[TenantSet, list[Problem]]:
                                "pass --tenants DIR or create tenants/", code="no-tenants")]
     problems: list[Problem] = []
     for path in tenant_files(directory):
-        doc, parse_problems = load_yaml(path)
+        doc, parse_problems = _read_yaml(path)
         problems.extend(parse_problems)
         if doc is None:
             continue
@@ -47,6 +47,16 @@ def load_tenant_files(directory: Path) -> tuple[TenantSet, list[Problem]]:
             continue
         problems.extend(_load_request(doc, path, tenants))
     return tenants, problems
+
+
+def _read_yaml(path: Path) -> tuple[SourceDoc | None, list[Problem]]:
+    """Tenant files are small: parse them with positions straight away (PyYAML). The
+    rapidyaml fast path would also print its own parse errors to stderr."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError):
+        return load_yaml(path)  # it explains encoding and read errors
+    return _parse_with_positions(text, display_path(path))
 
 
 def _load_policy(doc: SourceDoc, tenants: TenantSet) -> list[Problem]:
@@ -117,18 +127,32 @@ def _problem(doc: SourceDoc, path: tuple, err: dict, model: type | None) -> Prob
                      "write 'key: value' pairs here", code="bad-type")
     message = err["msg"]
     value = err.get("input")
+    ctx = err.get("ctx") or {}
     if kind == "value_error":
         message = message.removeprefix("Value error, ")
     elif kind == "string_pattern_mismatch":
         message = "not a valid name"
     elif kind in ("too_short",) and isinstance(value, list):
         message = "the list is empty"
+    elif kind in ("enum", "literal_error"):
+        message = f"must be one of {ctx.get('expected', '')}"
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        bound = ctx.get("ge", ctx.get("le"))
+        message = f"must be at {'least' if kind == 'greater_than_equal' else 'most'} {bound}"
+    elif kind in ("int_parsing", "int_type", "int_from_float"):
+        message = "must be a whole number"
+    elif kind in ("bool_parsing", "bool_type"):
+        message = "must be true or false"
     shown = "" if isinstance(value, (dict, list)) else f" (got {value!r})"
     return error(doc.at(path), f"{where}: {message}{shown}", _tenant_hint(kind, err, message),
                  code=kind)
 
 
 def _tenant_hint(kind: str, err: dict, message: str) -> str:
+    if kind in ("enum", "literal_error"):
+        choices = [c.strip(" '") for c in str((err.get("ctx") or {}).get("expected", "")).replace(" or ", ", ").split(",")]
+        close = _did_you_mean(str(err.get("input")), [c for c in choices if c])
+        return close if close.startswith("did you mean") else "use one of the listed values"
     if kind == "string_pattern_mismatch":
         return "use lower-case letters, digits and '-', starting with a letter (e.g. health-basra)"
     if kind == "too_short":

@@ -93,4 +93,7 @@ class TenantSet:
         return out
 
     def project(self, slug: str) -> ProjectView | None:
+        """The project with this slug (a tenant's top project first, should a directorate share it)."""
+        if slug in self.tenants:
+            return ProjectView(self.tenants[slug])
         return next((p for p in self.projects() if p.slug == slug), None)

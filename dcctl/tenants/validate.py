@@ -38,7 +38,8 @@ def _unique_projects(tenants: TenantSet) -> list[Problem]:
     """Project slugs name Keystone projects: unique across every tenant and directorate."""
     problems = []
     first: dict[str, ProjectView] = {}
-    for project in tenants.projects():
+    # tenants before directorates: a directorate that takes a tenant's slug is the one reported
+    for project in sorted(tenants.projects(), key=lambda p: not p.is_top):
         if project.slug in first:
             other = tenants.project_at(first[project.slug], "slug")
             problems.append(error(tenants.project_at(project, "slug"), f"slug '{project.slug}' is already used",
@@ -79,8 +80,7 @@ def _placement(tenants: TenantSet, project: ProjectView, sites: dict[str, Any] |
         site = sites.get(name)
         if site is None:
             problems.append(error(tenants.project_at(project, *where), f"unknown site '{name}'",
-                                  _did_you_mean(name, sorted(sites)) + " (sites are declared in the inventory)",
-                                  code="unknown-site"))
+                                  _suggest(name, sorted(sites), "a site of the inventory"), code="unknown-site"))
             continue
         if project.classification.rank >= Classification.CONFIDENTIAL.rank and not site.sovereign:
             problems.append(error(tenants.project_at(project, *where),
@@ -145,7 +145,8 @@ def _links(tenants: TenantSet, project: ProjectView) -> list[Problem]:
                 continue  # that request has its own errors
             known = [p.slug for p in tenants.projects()]
             problems.append(error(at, f"link '{link}': no tenant or directorate '{owner_slug}'",
-                                  _did_you_mean(owner_slug, known), code="unknown-link"))
+                                  _suggest(owner_slug, known, "the owner's slug, as in its file in tenants/"),
+                                  code="unknown-link"))
             continue
         if owner.slug == project.slug:
             problems.append(error(at, f"link '{link}' points at this project's own network",
@@ -154,7 +155,9 @@ def _links(tenants: TenantSet, project: ProjectView) -> list[Problem]:
         network = next((n for n in owner.networks if n.name == net_name), None)
         if network is None:
             problems.append(error(at, f"link '{link}': {owner_slug} has no network '{net_name}'",
-                                  _did_you_mean(net_name, [n.name for n in owner.networks]), code="unknown-link"))
+                                  _suggest(net_name, [n.name for n in owner.networks if n.shared],
+                                           f"the name of a shared network in {owner_slug}'s request"),
+                                  code="unknown-link"))
             continue
         if not network.shared:
             problems.append(error(at, f"link '{link}': that network is not shared",
@@ -253,3 +256,11 @@ def _policy(tenants: TenantSet) -> list[Problem]:
                                     "remove it or fix the name", code="unknown-link"))
     return problems
 
+
+
+def _suggest(word: str, choices: list[str], what: str) -> str:
+    """A did-you-mean, the short list of choices, or what to look for when the list is long."""
+    hint = _did_you_mean(word, choices)
+    if hint.startswith("did you mean") or len(choices) <= 8:
+        return hint or f"write {what}"
+    return f"write {what}"
