@@ -40,7 +40,7 @@ def _servers(inv, racks: list[str]):
     return sorted((d for d in inv.servers() if d.rack in wanted), key=lambda d: (d.rack, d.name))
 
 
-def _baremetal():
+def _connect():
     """The Ironic proxy of --os-cloud, with the connection's call counter at ``.dcctl_calls``."""
     from dcctl.racks.ironic import connect_baremetal
 
@@ -104,7 +104,7 @@ def list_racks() -> None:
     from dcctl.cli.render import console, emit_json
 
     inv = load_checked()
-    snap = _snapshot(_baremetal())
+    snap = _snapshot(_connect())
     rows = []
     for name in sorted(inv.racks):
         r = inv.racks[name]
@@ -148,7 +148,7 @@ def show(rack_name: str, no_health: bool, bmc_ca: str | None) -> None:
 
     inv = load_checked()
     _racks(inv, rack_name, False)
-    snap = _snapshot(_baremetal())
+    snap = _snapshot(_connect())
     health = {} if no_health else {h.device: h for h in _sweep(inv, [rack_name], bmc_ca, CONCURRENCY * 2, 10)}
     devices = sorted(inv.devices_in(rack_name), key=lambda d: (-(d.position or 0), d.name))
     rows = []
@@ -229,7 +229,7 @@ def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, deploy_profi
     profile = load_deploy_profile(deploy_profile)
     devices = _servers(inv, racks)
     specs = node_specs(inv, devices, profile)
-    conn = _baremetal()
+    conn = _connect()
     plan = plan_enroll(specs, _snapshot(conn), set(racks) if rack_name else None)
     for d in devices:
         if d.bmc is None:
@@ -303,7 +303,7 @@ def drift(rack_name: str | None, all_racks: bool, deploy_profile: str | None, ex
     inv = load_checked()
     racks = _racks(inv, rack_name, all_racks, default_all=True)
     specs = node_specs(inv, _servers(inv, racks), load_deploy_profile(deploy_profile))
-    items = find_drift(specs, _snapshot(_baremetal()), set(racks) if rack_name else None)
+    items = find_drift(specs, _snapshot(_connect()), set(racks) if rack_name else None)
     if settings().json:
         emit_json({"racks": racks, "drift": [i.as_dict() for i in items], "count": len(items)})
     else:
@@ -391,7 +391,7 @@ def provision(rack_name: str, target: str, concurrency: int, timeout: float, dep
     inv = load_checked()
     racks = _racks(inv, rack_name, False)
     profile = load_deploy_profile(deploy_profile)
-    conn = _baremetal()
+    conn = _connect()
     nodes, missing = _nodes_of(inv, racks, _snapshot(conn))
     results = run_provision(conn.baremetal, nodes, target, concurrency=concurrency, timeout=timeout,
                             instance_info=profile.instance_info, progress=_progress())
@@ -422,7 +422,7 @@ def power(rack_name: str, action: str, yes: bool, timeout: float, concurrency: i
 
     inv = load_checked()
     racks = _racks(inv, rack_name, False)
-    conn = _baremetal()
+    conn = _connect()
     nodes, missing = _nodes_of(inv, racks, _snapshot(conn))
     if not nodes:
         raise InputError(f"no server of rack {rack_name} is enrolled in Ironic",

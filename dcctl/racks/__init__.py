@@ -6,6 +6,7 @@
 * ``apply``      the enroll plan's writes, through ``dcctl.core.executor``
 * ``provision``  manage -> provide -> deploy, many nodes at once
 * ``power``      power on / off / reboot through Ironic
+* ``progress``   per-node progress display (live bars or lines)
 * ``health``     Redfish sweep of the BMCs (sushy) and thresholds
 * ``ssh_check``  SSH preflight (paramiko, strict host keys)
 * ``credentials`` / ``deploy_profile``  what the inventory references but does not hold
