@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from dcctl.cli.locking import holding_lock, lock_timeout_option
 from dcctl.cli.settings import json_option, settings
 from dcctl.core.errors import EXIT_INVALID, EXIT_OK, EXIT_SERVICE, InputError
 
@@ -36,8 +37,19 @@ def _racks(inv, rack: str | None, all_racks: bool, *, default_all: bool = False)
 
 
 def _servers(inv, racks: list[str]):
+    """The racks' servers that are cabled or later: earlier ones are not ready for Ironic."""
+    from dcctl.inventory.model import LifecycleStatus
+
     wanted = set(racks)
-    return sorted((d for d in inv.servers() if d.rack in wanted), key=lambda d: (d.rack, d.name))
+    return sorted((d for d in inv.servers() if d.rack in wanted and d.reached(LifecycleStatus.CABLED)),
+                  key=lambda d: (d.rack, d.name))
+
+
+def _not_ready(inv, racks: list[str]) -> list[str]:
+    from dcctl.inventory.model import LifecycleStatus
+
+    return sorted(f"{d.name} ({d.status.value})" for d in inv.servers()
+                  if d.rack in set(racks) and not d.reached(LifecycleStatus.CABLED))
 
 
 def _connect():
@@ -199,9 +211,10 @@ def show(rack_name: str, no_health: bool, bmc_ca: str | None) -> None:
 @click.option("--plan", "plan_only", is_flag=True, help="Show the plan; change nothing.")
 @profile_option
 @_concurrency_option(CONCURRENCY)
+@lock_timeout_option
 @json_option
 def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, deploy_profile: str | None,
-           concurrency: int) -> None:
+           concurrency: int, lock_timeout: float) -> None:
     """Create or update the Ironic nodes and ports of a rack's servers, from the inventory.
 
     \b
@@ -234,6 +247,8 @@ def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, deploy_profi
     for d in devices:
         if d.bmc is None:
             plan.notes.append(f"skipped: server {d.name} has no bmc in the inventory")
+    for name in _not_ready(inv, racks):
+        plan.notes.append(f"skipped: server {name} is not cabled yet (build-out status in the inventory)")
     out = console()
     if not settings().json:
         from dcctl.cli.render import stdout_is_tty
@@ -254,8 +269,9 @@ def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, deploy_profi
         console(stderr=True).print(f"{a.op.symbol} {a.kind} {_esc(a.label)} [{colour}]{result.outcome.value}"
                                    f"[/{colour}]{_esc(tail)}")
 
-    report = apply_enroll(plan, conn.baremetal, CredentialCache(), concurrency=concurrency,
-                          recorder=recorder, on_progress=said)
+    with holding_lock("racks", lock_timeout):
+        report = apply_enroll(plan, conn.baremetal, CredentialCache(), concurrency=concurrency,
+                              recorder=recorder, on_progress=said)
     failed = [r for r in report.results if r.outcome.value != "done"]
     code = EXIT_OK
     if failed:
@@ -370,8 +386,10 @@ def _report_nodes(results, title: str, missing: list[str], rack_name: str) -> in
 @click.option("--timeout", type=click.FloatRange(1), default=1200, show_default=True,
               help="Seconds before a node still on its way is reported as failed.")
 @profile_option
+@lock_timeout_option
 @json_option
-def provision(rack_name: str, target: str, concurrency: int, timeout: float, deploy_profile: str | None) -> None:
+def provision(rack_name: str, target: str, concurrency: int, timeout: float, deploy_profile: str | None,
+              lock_timeout: float) -> None:
     """Drive a rack's nodes through manage -> provide -> (deploy), concurrently.
 
     \b
@@ -386,6 +404,7 @@ def provision(rack_name: str, target: str, concurrency: int, timeout: float, dep
     """
     from dcctl.cli.inventory import load_checked
     from dcctl.racks.deploy_profile import load_deploy_profile
+    from dcctl.inventory.model import LifecycleStatus
     from dcctl.racks.provision import provision as run_provision
 
     inv = load_checked()
@@ -393,8 +412,14 @@ def provision(rack_name: str, target: str, concurrency: int, timeout: float, dep
     profile = load_deploy_profile(deploy_profile)
     conn = _connect()
     nodes, missing = _nodes_of(inv, racks, _snapshot(conn))
-    results = run_provision(conn.baremetal, nodes, target, concurrency=concurrency, timeout=timeout,
-                            instance_info=profile.instance_info, progress=_progress())
+    with holding_lock("racks", lock_timeout):
+        results = run_provision(conn.baremetal, nodes, target, concurrency=concurrency, timeout=timeout,
+                                instance_info=profile.instance_info, progress=_progress())
+    ready = sorted(r.name for r in results if r.ok and r.state == "active" and r.name in inv.devices
+                   and not inv.devices[r.name].reached(LifecycleStatus.PROVISIONED))
+    if ready and not settings().json:  # the inventory is the record of the build-out
+        click.echo(f"ready to move to provisioned: {', '.join(ready)} "
+                   f"(dcctl inventory promote {' '.join(ready)} --to provisioned)", err=True)
     _exit(_report_nodes(results, f"Provision {rack_name} to {target}", missing, rack_name))
 
 
@@ -404,8 +429,9 @@ def provision(rack_name: str, target: str, concurrency: int, timeout: float, dep
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--timeout", type=click.FloatRange(1), default=300, show_default=True)
 @_concurrency_option(16)
+@lock_timeout_option
 @json_option
-def power(rack_name: str, action: str, yes: bool, timeout: float, concurrency: int) -> None:
+def power(rack_name: str, action: str, yes: bool, timeout: float, concurrency: int, lock_timeout: float) -> None:
     """Power every enrolled server of a rack on, off, or reboot it, through Ironic.
 
     \b
@@ -433,8 +459,9 @@ def power(rack_name: str, action: str, yes: bool, timeout: float, concurrency: i
                              "pass --yes")
         click.echo(f"Power {action}: {', '.join(sorted(nodes))}", err=True)
         click.confirm(f"Power {action} {len(nodes)} node(s) of rack {rack_name}?", abort=True, err=True)
-    results = set_power(conn.baremetal, nodes, action, concurrency=concurrency, timeout=timeout,
-                        progress=_progress())
+    with holding_lock("racks", lock_timeout):
+        results = set_power(conn.baremetal, nodes, action, concurrency=concurrency, timeout=timeout,
+                            progress=_progress())
     _exit(_report_nodes(results, f"Power {action} {rack_name}", missing, rack_name))
 
 

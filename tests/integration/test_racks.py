@@ -9,6 +9,7 @@ in the lab itself.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -379,3 +380,34 @@ def test_ssh_check_names_each_failing_host_and_why(env, facts, tmp_path):
     assert f"host key unknown: {entry('bgw-cmp03')} is not in {known}" in errors["bgw-cmp03"]
     assert "unreachable: connection refused at 127.0.11.12:2299" in errors["bsr-cmp02"]
     assert "12 of 15 host(s) ok" in run.out
+
+
+def test_servers_not_yet_cabled_are_not_enrolled(env, tmp_path):
+    """Build-out status: a server still `installed` in the inventory is noted and left out."""
+    early = edited_inventory(tmp_path, "basra.yaml", *[(", cabled: 2026-10-26}", "}")] * 2)
+    run = dcctl(env, "--json", "rack", "enroll", "bsr-r01", "--plan", inventory=early)
+    assert run.code == 0, run.err
+    plan = run.json["plan"]
+    assert not [a for a in plan["actions"] if a["kind"] == "node"]
+    assert sum("is not cabled yet" in note for note in plan["notes"]) == 2
+
+
+def test_a_second_apply_waits_for_the_racks_lock_then_names_the_holder(env, baremetal):
+    import subprocess
+    import sys
+
+    delete_nodes(baremetal, {"anb-cmp01", "anb-cmp02"})  # so enroll has something to apply
+    hold = ("import time\nfrom dcctl.audit.lock import apply_lock\n"
+            "with apply_lock('racks', command='dcctl rack provision bgw-a01'):\n"
+            "    print('locked', flush=True)\n    time.sleep(30)\n")
+    holder = subprocess.Popen([sys.executable, "-c", hold], env={**os.environ, **env}, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        run = dcctl(env, "rack", "enroll", "anb-r01", "--lock-timeout", "1")
+        assert run.code == 3
+        assert "the racks lock is held by" in run.err and "dcctl rack provision bgw-a01" in run.err
+        assert not [n for n in baremetal.nodes() if n.name in ("anb-cmp01", "anb-cmp02")]
+    finally:
+        holder.kill()
+        holder.wait()
