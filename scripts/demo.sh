@@ -26,13 +26,35 @@ step "the lab answers the openstack CLI"
 openstack project list
 openstack catalog list -f value -c Name -c Type
 
+step "racks: enroll the Baghdad control-plane rack in Ironic and provision it"
+dcctl rack enroll bgw-a01
+dcctl rack provision bgw-a01 --to available
+dcctl rack list
+step "hardware health of the rack over Redfish"
+dcctl rack health bgw-a01
+step "SSH preflight of every rack host (strict host keys)"
+dcctl rack check --all
+step "playbooks: the baseline on the control plane"
+dcctl playbook run site --limit rack:bgw-a01
+step "build-out report for managers"
+dcctl buildout report -o demo-output/buildout-report.html
+
+step "the dcctl exporter, scraped by the lab's Prometheus"
+if ! curl -sf http://127.0.0.1:9180/metrics >/dev/null 2>&1; then
+    nohup dcctl exporter serve --listen 127.0.0.1:9180 > .lab/logs/exporter.log 2>&1 &
+    echo "$!" > .lab/run/exporter.pid   # `dcctl lab down` stops it with the lab
+fi
+for _ in $(seq 60); do curl -sf http://127.0.0.1:9180/metrics | grep -q '^dcctl_bmc_up' && break; sleep 1; done
+curl -s http://127.0.0.1:9180/metrics | grep -E '^dcctl_(inventory_racks|bmc_up|baremetal_nodes)' | head -12
+
 cat <<MSG
 
 Demo done. Where to look:
   eval "\$(.venv/bin/dcctl lab env)"      # OS_CLOUD=dcctl-lab and friends
   .venv/bin/openstack project list
   .venv/bin/dcctl lab status             # services, URLs, PIDs, memory
-  demo-output/                           # Ansible inventory, JSON export, rack elevations (SVG)
+  demo-output/                           # Ansible inventory, JSON export, rack elevations, build-out report
+  http://127.0.0.1:9180/metrics          # the dcctl exporter; Prometheus at http://127.0.0.1:29090
   .lab/logs/                             # every lab service's log
 Stop the lab with: .venv/bin/dcctl lab down
 MSG
