@@ -197,11 +197,11 @@ def apply(slugs: tuple[str, ...], phase: int | None, prune: bool, refresh: bool,
         click.echo(plan.render(colour=_colour()))
     if plan.is_empty:
         if settings().json:
-            emit_json({"plan": plan.as_dict(), "results": [], "ok": True})
+            emit_json({"plan": plan.as_dict(), "results": [], "ok": True, "calls": conn.dcctl_calls.total})
         return
     _confirm(yes, f"Apply these {len(plan.actions)} change(s) to cloud '{settings().os_cloud}'?")
     report, record = _run(conn, plan, concurrency, "tenant apply", network_concurrency)
-    _report(plan, report, record)
+    _report(plan, report, record, conn.dcctl_calls.total)
 
 
 def _confirm(yes: bool, question: str) -> None:
@@ -238,12 +238,13 @@ def _run(conn, plan, concurrency: int, command: str, network_concurrency: int = 
     return report, record
 
 
-def _report(plan, report, record) -> None:
+def _report(plan, report, record, calls: int) -> None:
     from dcctl.cli.render import emit_json
     from dcctl.core.executor import Outcome
 
     if settings().json:
         emit_json({"plan": plan.as_dict(), "ok": report.ok, "summary": report.summary(), "record": str(record.path),
+                   "calls": calls,
                    "results": [{"key": r.action.key, "outcome": r.outcome.value, "error": r.error,
                                 "attempts": r.attempts, "seconds": round(r.seconds, 3)} for r in report.results]})
     else:
@@ -404,4 +405,4 @@ def destroy(slug: str, allow_destroy: bool, force: bool, yes: bool, concurrency:
         return
     _confirm(yes, f"Destroy tenant '{slug}' ({len(plan.actions)} deletions)?")
     report, record = _run(conn, plan, concurrency, "tenant destroy")
-    _report(plan, report, record)
+    _report(plan, report, record, conn.dcctl_calls.total)

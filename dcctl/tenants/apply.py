@@ -255,7 +255,7 @@ def _sg_update(conn, p, retry):
         return p["id"]
     for rule_id in p["remove"]:
         _ignore_missing(lambda rid=rule_id: _call(conn.network, "DELETE", f"/security-group-rules/{rid}"))
-    _post_rules(conn, p["id"], p["name"], p["add"], p["remotes"])
+    _post_rules(conn, {"id": p["id"], "project_id": p["project_id"]}, p["name"], p["add"], p["remotes"])
     return p["id"]
 
 
@@ -266,17 +266,18 @@ def _sync_rules(conn, group: dict, name: str, want: list, remotes: dict) -> None
     for key, rule_id in have.items():
         if key not in wanted:
             _ignore_missing(lambda rid=rule_id: _call(conn.network, "DELETE", f"/security-group-rules/{rid}"))
-    _post_rules(conn, group["id"], name, [r for r in want if tuple(r) not in have], remotes)
+    _post_rules(conn, group, name, [r for r in want if tuple(r) not in have], remotes)
 
 
-def _post_rules(conn, group_id: str, own_name: str, rules: list, remotes: dict) -> None:
+def _post_rules(conn, group: dict, own_name: str, rules: list, remotes: dict) -> None:
+    """All missing rules in one bulk call, owned (and counted) by the group's project."""
     if not rules:
         return
     bodies = []
     for rule in rules:
         remote_name = rule[6]
-        remote_id = group_id if remote_name == own_name else remotes.get(remote_name) if remote_name else None
-        bodies.append(rule_body(tuple(rule), group_id, remote_id))
+        remote_id = group["id"] if remote_name == own_name else remotes.get(remote_name) if remote_name else None
+        bodies.append(rule_body(tuple(rule), group["id"], remote_id) | {"project_id": group["project_id"]})
     _call(conn.network, "POST", "/security-group-rules", {"security_group_rules": bodies})
 
 

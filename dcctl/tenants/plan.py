@@ -516,7 +516,7 @@ class _Planner:
             changes += [Change("rule", rule_text(r), None) for r in remove.values()]
             if changes:
                 self.add(Op.UPDATE, "security-group", key, label, project, where, changes,
-                         {"id": live["id"], "name": name,
+                         {"id": live["id"], "name": name, "project_id": live["project_id"],
                           "body": {"description": desc} if live.get("description") != desc else {},
                           "want": want_rules, "add": add, "remove": sorted(remove), "remotes": remotes})
         # rules that name a group declared later in the file and created in the same apply
@@ -525,7 +525,8 @@ class _Planner:
                        for r in want_rules if r[6] and r[6] != name}
             self.add(Op.UPDATE, "security-group-rules", f"{key}#rules", f"{key.split('/', 1)[1]} (project {project.slug})",
                      project, where, [Change("rule", None, rule_text(r)) for r in rest],
-                     {"id": self.id_of(key), "name": name, "body": {}, "want": want_rules, "add": rest, "remove": [],
+                     {"id": self.id_of(key), "name": name, "project_id": self.id_of(f"project:{project.slug}"),
+                      "body": {}, "want": want_rules, "add": rest, "remove": [],
                       "remotes": remotes})
         if live_project is None:
             return
