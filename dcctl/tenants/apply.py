@@ -16,7 +16,7 @@ from typing import Any
 
 from dcctl.core.executor import ActionResult, ApplyReport, Recorder, apply_plan
 from dcctl.core.plan import Action, Op, Plan
-from dcctl.tenants.mapping import NEUTRON_KINDS, live_rule_key, rule_body
+from dcctl.tenants.mapping import live_rule_key, rule_body
 from dcctl.tenants.plan import Ref
 from dcctl.tenants.snapshot import get_json
 
@@ -37,7 +37,7 @@ def apply_tenant_plan(conn, plan: Plan, *, concurrency: int = 8, network_concurr
 
     tried: set[str] = set()
     lock = threading.Lock()
-    neutron = threading.BoundedSemaphore(max(1, network_concurrency))
+    _WRITE_GATES[id(conn.network)] = threading.BoundedSemaphore(max(1, network_concurrency))
 
     def perform(action: Action, results: dict[str, Any]) -> Any:
         with lock:
@@ -45,16 +45,17 @@ def apply_tenant_plan(conn, plan: Plan, *, concurrency: int = 8, network_concurr
             tried.add(action.key)
         if retry:  # spread retries out: faults from contention hit everything in flight at once
             time.sleep(random.uniform(0, backoff))
-        if action.kind in NEUTRON_WRITERS:
-            with neutron:
-                return perform_action(conn, action, results, retry=retry)
         return perform_action(conn, action, results, retry=retry)
 
-    return apply_plan(plan, perform, concurrency=concurrency, is_transient=is_transient, attempts=attempts,
-                      backoff=backoff, recorder=recorder, on_progress=on_progress)
+    try:
+        return apply_plan(plan, perform, concurrency=concurrency, is_transient=is_transient, attempts=attempts,
+                          backoff=backoff, recorder=recorder, on_progress=on_progress)
+    finally:
+        _WRITE_GATES.pop(id(conn.network), None)
 
 
-NEUTRON_WRITERS = NEUTRON_KINDS | {"rbac-link", "quota"}
+# service adapter (by id) -> how many writes may be in flight on it during an apply
+_WRITE_GATES: dict[int, threading.BoundedSemaphore] = {}
 
 
 def perform_action(conn, action: Action, results: dict[str, Any], *, retry: bool = False) -> Any:
@@ -81,9 +82,13 @@ def resolve(value: Any, results: dict[str, Any]) -> Any:
 # -- HTTP helpers ----------------------------------------------------------------------------
 
 def _call(adapter, method: str, path: str, body: dict | None = None) -> dict:
+    from contextlib import nullcontext
+
     from openstack import exceptions
 
-    response = adapter.request(path, method, json=body, raise_exc=False)
+    gate = _WRITE_GATES.get(id(adapter)) if method != "GET" else None
+    with gate or nullcontext():
+        response = adapter.request(path, method, json=body, raise_exc=False)
     exceptions.raise_from_response(response)
     if response.status_code == 204 or not response.content:
         return {}
