@@ -365,6 +365,7 @@ def destroy(slug: str, allow_destroy: bool, force: bool, yes: bool, concurrency:
     """Delete a tenant's cloud objects that dcctl made, and nothing else.
 
     \b
+    - SLUG is a tenant, or one directorate (a child project no request asks for any more)
     - needs --allow-destroy
     - refuses when the tenant is not managed by dcctl, or when its projects hold servers,
       volumes, ports or networking dcctl does not manage (unless --force; even then those
@@ -374,7 +375,7 @@ def destroy(slug: str, allow_destroy: bool, force: bool, yes: bool, concurrency:
     - its tenants/ file is not touched: remove it, or the next apply re-creates the tenant
     """
     from dcctl.cli.render import emit_json
-    from dcctl.tenants.destroy import find_blockers, plan_destroy, tenant_projects
+    from dcctl.tenants.destroy import destroy_scope, find_blockers, plan_destroy
     from dcctl.tenants.mapping import is_managed_tags
     from dcctl.tenants.snapshot import read_snapshot
 
@@ -383,11 +384,11 @@ def destroy(slug: str, allow_destroy: bool, force: bool, yes: bool, concurrency:
                          "destroying deletes its projects and networks: add --allow-destroy if you mean it")
     conn = _connect()
     snap = read_snapshot(conn)
-    domain, projects = tenant_projects(snap, slug)
+    domain, projects, whole = destroy_scope(snap, slug)
     if domain is None:
-        raise InputError(f"tenant '{slug}' does not exist in the cloud")
-    if not is_managed_tags(domain.get("tags")):
-        raise InputError(f"domain '{slug}' is not managed by dcctl: refusing to touch it",
+        raise InputError(f"no tenant or directorate '{slug}' in the cloud")
+    if not is_managed_tags((domain if whole else projects[0]).get("tags")):
+        raise InputError(f"{'domain' if whole else 'project'} '{slug}' is not managed by dcctl: refusing to touch it",
                          "dcctl only destroys what it created")
     from dcctl.core.cloud import service_error
 

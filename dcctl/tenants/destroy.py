@@ -34,14 +34,21 @@ class Blockers:
         return [f"project {p}: {', '.join(w)}" for p, w in sorted(self.items.items())]
 
 
-def tenant_projects(snap: Snapshot, slug: str) -> tuple[dict | None, list[dict]]:
-    """The tenant's domain and its projects (children before the top project)."""
+def destroy_scope(snap: Snapshot, slug: str) -> tuple[dict | None, list[dict], bool]:
+    """What ``slug`` names: a tenant (its domain and projects, children first, whole=True) or,
+    failing that, one project such as a directorate no request asks for any more (whole=False)."""
     domain = snap.domain_by_name.get(slug)
-    if domain is None:
-        return None, []
-    projects = [p for p in snap.projects if p["domain_id"] == domain["id"]]
-    projects.sort(key=lambda p: (p.get("parent_id") == domain["id"], p["name"]))
-    return domain, projects
+    if domain is not None:
+        projects = [p for p in snap.projects if p["domain_id"] == domain["id"]]
+        projects.sort(key=lambda p: (p.get("parent_id") == domain["id"], p["name"]))
+        return domain, projects, True
+    project = next((p for p in snap.projects if p["name"] == slug
+                    and tag_value(p.get("tags"), "kind") == "directorate"), None)
+    if project is None:
+        project = next((p for p in snap.projects if p["name"] == slug), None)
+    if project is None:
+        return None, [], False
+    return snap.domain_by_id.get(project["domain_id"]), [project], False
 
 
 def find_blockers(conn, snap: Snapshot, projects: list[dict]) -> Blockers:
@@ -76,8 +83,8 @@ def find_blockers(conn, snap: Snapshot, projects: list[dict]) -> Blockers:
 
 
 def plan_destroy(snap: Snapshot, slug: str) -> Plan:
-    """Delete what dcctl made for tenant ``slug``. Pure."""
-    domain, projects = tenant_projects(snap, slug)
+    """Delete what dcctl made for tenant ``slug`` (or for the one directorate ``slug``). Pure."""
+    domain, projects, whole = destroy_scope(snap, slug)
     plan = Plan()
     if domain is None:
         return plan
@@ -126,7 +133,7 @@ def plan_destroy(snap: Snapshot, slug: str) -> Plan:
                 {"id": group["id"], "cloud_default": group["name"] == "default"},
                 project=group["project_id"])
     group_keys = []
-    for group in snap.groups:
+    for group in snap.groups if whole else ():
         if group["domain_id"] == domain["id"] and is_marked(group.get("description")):
             add("group", f"group:{group['id']}", group["name"], {"id": group["id"]})
             group_keys.append(f"group:{group['id']}")
@@ -139,6 +146,8 @@ def plan_destroy(snap: Snapshot, slug: str) -> Plan:
     for project in managed:  # children come first in ``projects``
         after = by_project[project["id"]] + children_of.get(project["id"], [])
         add("project", f"project:{project['id']}", project["name"], {"id": project["id"]}, after)
+    if not whole:
+        return plan
     unmanaged = [p["name"] for p in projects if p["id"] not in ids]
     unmanaged += [g["name"] for g in snap.groups if g["domain_id"] == domain["id"] and not is_marked(g.get("description"))]
     if is_managed_tags(domain.get("tags")) and not unmanaged:

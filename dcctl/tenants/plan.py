@@ -598,7 +598,7 @@ class _Planner:
             if self.options.tenants is not None and tenant not in self.options.tenants:
                 continue
             self.notes.append(f"project {live['name']} (tenant {tenant}) is managed by dcctl but no request "
-                              "asks for it: remove it with `dcctl tenant destroy`")
+                              f"asks for it: remove it with `dcctl tenant destroy {live['name']} --allow-destroy`")
 
     # -- result ------------------------------------------------------------------------------
     def finish(self) -> tuple[Plan, list[Problem]]:

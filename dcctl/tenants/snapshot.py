@@ -42,6 +42,7 @@ class Snapshot:
 
     def index(self) -> None:
         self.domain_by_name = {d["name"]: d for d in self.domains}
+        self.domain_by_id = {d["id"]: d for d in self.domains}
         self.project_by_id = {p["id"]: p for p in self.projects}
         self.project_by_name = {(p["domain_id"], p["name"]): p for p in self.projects}
         self.group_by_name = {(g["domain_id"], g["name"]): g for g in self.groups}

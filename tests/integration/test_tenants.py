@@ -178,6 +178,12 @@ def test_a_link_is_visible_to_its_target_and_not_to_others(cloud):
     assert {"health", "finance", "interior", "basra", "health-rusafa"} <= linked
     assert "housing-bank" not in linked  # it links to the e-payment gateway only
     assert "*" not in targets
+    # what dcctl creates is owned, and counted against quota, by the tenant's projects, not the admin's
+    owners = {r["project_id"] for r in conn.network.get(
+        f"/rbac-policies?object_id={gov_docs['id']}").json()["rbac_policies"] if r["action"] == "access_as_shared"}
+    assert owners == {_project_id(conn, "secretariat")}
+    web = conn.network.get("/security-groups?name=health-web").json()["security_groups"][0]
+    assert {r["project_id"] for r in web["security_group_rules"]} == {_project_id(conn, "health")}
 
 
 def test_isolation_with_real_tokens(cloud):

@@ -335,3 +335,13 @@ def test_destroy_deletes_only_what_is_marked_and_keeps_a_domain_holding_more(ten
     # the hub's network shared with health loses its link before anything else goes
     link = next(a for a in plan.actions if a.kind == "rbac-link")
     assert "shared with project health" in link.label
+
+
+def test_destroying_one_directorate_leaves_its_tenant_alone(tenants):
+    after = applied(plan_tenants(tenants, empty_cloud())[0], empty_cloud())
+    plan = plan_destroy(after, "health-rusafa")
+    assert {(a.kind, a.label) for a in plan.actions} == {("quota", "health-rusafa"), ("project", "health-rusafa")}
+    tenants.tenants["health"].directorates.clear()
+    left, _ = plan_tenants(tenants, after)
+    assert left.is_empty
+    assert any("health-rusafa" in n and "tenant destroy health-rusafa" in n for n in left.notes)
