@@ -7,8 +7,8 @@ Goals (issue 4):
 Each bench tenant is what a small ministry asks for: a domain, a project, Nova/Cinder/Neutron
 quotas, a routed network with its subnet, a router, a security group with one rule, and an
 admin group holding the project's manager role. The peer playbook creates the same objects
-with the same names, the way an engineer would write it (one task per resource type,
-looping over the tenants on localhost). It runs from its own virtualenv
+with the same names, the way an engineer would write it (bench/peer/openstack-cloud-tenants.yml:
+one task per resource type, looping over the tenants on localhost). It runs from its own virtualenv
 (~/.cache/dcctl/bench-peer-venv: ansible 14 with openstacksdk 4.10, as openstack.cloud 2.5.0
 fails with the openstacksdk 4.22 dcctl uses; ansible 14 needs Python >= 3.12). Its HTTP
 calls are counted from openstacksdk's request log (sdk_log_path). dcctl runs as the real
@@ -104,91 +104,8 @@ def dcctl_apply(directory: Path) -> tuple[float, int, dict]:
 
 # -- the peer ------------------------------------------------------------------------------
 
-PLAYBOOK = """
-- name: Tenants with the openstack.cloud collection
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/openstack.cloud.openstack:
-      cloud: {cloud}
-      sdk_log_path: "{{{{ sdk_log }}}}"
-      sdk_log_level: DEBUG
-  tasks:
-    - name: Domain
-      openstack.cloud.identity_domain:
-        name: "{{{{ item.slug }}}}"
-        description: "{{{{ item.description }}}}"
-      loop: "{{{{ tenants }}}}"
-      register: domains
-    - name: Project
-      openstack.cloud.project:
-        name: "{{{{ item.slug }}}}"
-        domain: "{{{{ item.slug }}}}"
-        description: "{{{{ item.description }}}}"
-      loop: "{{{{ tenants }}}}"
-    - name: Quotas (Nova, Cinder, Neutron)
-      openstack.cloud.quota:
-        name: "{{{{ item.slug }}}}"
-        cores: 16
-        ram: 65536
-        instances: 8
-        volumes: 10
-        gigabytes: 1000
-        snapshots: 10
-        networks: 2
-        subnets: 2
-        ports: 50
-        routers: 1
-        security_groups: 3
-      loop: "{{{{ tenants }}}}"
-    - name: Network
-      openstack.cloud.network:
-        name: "{{{{ item.slug }}}}-apps"
-        project: "{{{{ item.slug }}}}"
-      loop: "{{{{ tenants }}}}"
-    - name: Subnet
-      openstack.cloud.subnet:
-        name: "{{{{ item.slug }}}}-apps"
-        network: "{{{{ item.slug }}}}-apps"
-        project: "{{{{ item.slug }}}}"
-        cidr: "{{{{ item.cidr }}}}"
-      loop: "{{{{ tenants }}}}"
-    - name: Router with its interface
-      openstack.cloud.router:
-        name: "{{{{ item.slug }}}}-router"
-        project: "{{{{ item.slug }}}}"
-        interfaces:
-          - "{{{{ item.slug }}}}-apps"
-      loop: "{{{{ tenants }}}}"
-    - name: Security group
-      openstack.cloud.security_group:
-        name: "{{{{ item.slug }}}}-web"
-        project: "{{{{ item.slug }}}}"
-      loop: "{{{{ tenants }}}}"
-    - name: Security group rule
-      openstack.cloud.security_group_rule:
-        security_group: "{{{{ item.slug }}}}-web"
-        project: "{{{{ item.slug }}}}"
-        protocol: tcp
-        port_range_min: 443
-        port_range_max: 443
-        remote_ip_prefix: 10.0.0.0/8
-      loop: "{{{{ tenants }}}}"
-    - name: Admin group
-      openstack.cloud.identity_group:
-        name: "{{{{ item.slug }}}}-admins"
-        domain_id: "{{{{ domains.results[index].domain.id }}}}"
-      loop: "{{{{ tenants }}}}"
-      loop_control:
-        index_var: index
-    - name: Role of the admin group
-      openstack.cloud.role_assignment:
-        group: "{{{{ item.slug }}}}-admins"
-        role: manager
-        project: "{{{{ item.slug }}}}"
-        domain: "{{{{ item.slug }}}}"
-      loop: "{{{{ tenants }}}}"
-"""
+PLAYBOOK = Path(__file__).parent / "peer" / "openstack-cloud-tenants.yml"
+
 
 
 def find_python312() -> str | None:
@@ -227,13 +144,13 @@ def peer_run(workdir: Path, indexes: list[int]) -> tuple[float, int]:
         {"slug": slug(i), "cidr": f"10.{i // 250}.{i % 250}.0/24",
          "description": description(Names(en=f"Bench Entity {i}", ar=f"جهة الاختبار {i}"))} for i in indexes]},
         ensure_ascii=False))
-    (workdir / "tenants-playbook.yml").write_text(PLAYBOOK.format(cloud=CLOUD))
+    shutil.copy(PLAYBOOK, workdir / "tenants-playbook.yml")
     log = workdir / "sdk.log"
     log.unlink(missing_ok=True)
     env = os.environ | {"ANSIBLE_PYTHON_INTERPRETER": str(venv / "bin" / "python"), "ANSIBLE_NOCOLOR": "1",
                         "ANSIBLE_LOCALHOST_WARNING": "false", "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false"}
     argv = [str(venv / "bin" / "ansible-playbook"), "tenants-playbook.yml", "-e", "@tenants.yml",
-            "-e", f"sdk_log={log}"]
+            "-e", f"sdk_log={log}", "-e", f"cloud={CLOUD}"]
     start = time.perf_counter()
     out = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
