@@ -318,10 +318,15 @@ def drift(rack_name: str | None, all_racks: bool, deploy_profile: str | None, ex
 
     inv = load_checked()
     racks = _racks(inv, rack_name, all_racks, default_all=True)
+    from dcctl.racks.lifecycle import lifecycle_conflicts, ready_to_promote
+
     specs = node_specs(inv, _servers(inv, racks), load_deploy_profile(deploy_profile))
-    items = find_drift(specs, _snapshot(_connect()), set(racks) if rack_name else None)
+    snap = _snapshot(_connect())
+    items = lifecycle_conflicts(inv, snap, find_drift(specs, snap, set(racks) if rack_name else None))
+    ready = [n for n in ready_to_promote(inv, snap) if inv.devices[n].rack in racks]
     if settings().json:
-        emit_json({"racks": racks, "drift": [i.as_dict() for i in items], "count": len(items)})
+        emit_json({"racks": racks, "drift": [i.as_dict() for i in items], "count": len(items),
+                   "ready_to_promote": ready})
     else:
         out = console()
         if not items:
@@ -332,6 +337,9 @@ def drift(rack_name: str | None, all_racks: bool, deploy_profile: str | None, ex
                 table.add_row(i.rack, i.node, i.kind, _esc(i.detail))
             out.print(table)
             out.print(f"{len(items)} difference(s); `dcctl rack enroll` fixes missing nodes, ports and fields")
+        if ready:
+            out.print(f"ready to move to provisioned: {', '.join(ready)} "
+                      f"(dcctl inventory promote {' '.join(ready)} --to provisioned)")
     if exit_code and items:
         _exit(EXIT_INVALID)
 
