@@ -168,6 +168,26 @@ def test_a_change_made_by_hand_shows_in_drift_and_apply_puts_it_back(cloud):
     assert "No drift" in again.output
 
 
+def test_show_gives_the_live_view_with_quota_use(cloud):
+    import json
+
+    from dcctl.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["--os-cloud", "dcctl-lab", "tenant", "show", "health", "--json"])
+    assert result.exit_code == 0, result.output
+    view = json.loads(result.output)
+    projects = {p["name"]: p for p in view["projects"]}
+    assert set(projects) == {"health", "health-rusafa", "health-karkh"}
+    top = projects["health"]
+    assert (top["phase"], top["classification"], top["kind"]) == ("1", "confidential", "ministry")
+    quota = {row["quota"]: row for row in top["quota"]}
+    assert quota["compute.cores"]["limit"] == 96 and quota["compute.ram_gb"]["limit"] == 384
+    assert quota["network.networks"] == {"quota": "network.networks", "limit": 4, "used": 2}
+    assert "secretariat-gov-docs" in top["links"]
+    text = CliRunner().invoke(cli, ["--os-cloud", "dcctl-lab", "tenant", "show", "health"])
+    assert "project health-rusafa (directorate of health)" in text.output
+
+
 def test_a_link_is_visible_to_its_target_and_not_to_others(cloud):
     conn = cloud["conn"]
     gov_docs = conn.network.get("/networks?name=secretariat-gov-docs").json()["networks"][0]
