@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from dcctl.cli.locking import holding_lock, lock_timeout_option
 from dcctl.cli.settings import json_option, settings
 from dcctl.core.errors import EXIT_INVALID, EXIT_SERVICE, InputError
 
@@ -172,9 +173,10 @@ def plan(slugs: tuple[str, ...], phase: int | None, prune: bool, refresh: bool) 
               help="Writes in flight at once.")
 @click.option("--network-concurrency", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Neutron writes in flight at once (Neutron serialises them on its database).")
+@lock_timeout_option
 @json_option
 def apply(slugs: tuple[str, ...], phase: int | None, prune: bool, refresh: bool, yes: bool,
-          concurrency: int, network_concurrency: int) -> None:
+          concurrency: int, network_concurrency: int, lock_timeout: float) -> None:
     """Make the cloud match the requests.
 
     \b
@@ -184,7 +186,9 @@ def apply(slugs: tuple[str, ...], phase: int | None, prune: bool, refresh: bool,
       with --concurrency writes at once, a progress bar, and retries with backoff on
       transient faults; a retried create first looks its object up so nothing is duplicated
     - stops starting new work on the first hard error; a re-run converges
-    - writes a JSON-lines record of every action to the state dir and prints where
+    - holds the tenants apply lock (waits up to --lock-timeout for another apply)
+    - records every action in the audit log (`dcctl audit log --tenant SLUG`) and a
+      JSON-lines file in the state dir, and prints where
     - exits 3 when an action failed
     """
     from dcctl.cli.render import emit_json
@@ -200,7 +204,8 @@ def apply(slugs: tuple[str, ...], phase: int | None, prune: bool, refresh: bool,
             emit_json({"plan": plan.as_dict(), "results": [], "ok": True, "calls": conn.dcctl_calls.total})
         return
     _confirm(yes, f"Apply these {len(plan.actions)} change(s) to cloud '{settings().os_cloud}'?")
-    report, record = _run(conn, plan, concurrency, "tenant apply", network_concurrency)
+    with holding_lock("tenants", lock_timeout):  # another engineer's apply: wait, then name them
+        report, record = _run(conn, plan, concurrency, "tenant apply", network_concurrency)
     _report(plan, report, record, conn.dcctl_calls.total)
 
 
@@ -405,5 +410,6 @@ def destroy(slug: str, allow_destroy: bool, force: bool, yes: bool, concurrency:
     if plan.is_empty:
         return
     _confirm(yes, f"Destroy tenant '{slug}' ({len(plan.actions)} deletions)?")
-    report, record = _run(conn, plan, concurrency, "tenant destroy")
+    with holding_lock("tenants", 60):
+        report, record = _run(conn, plan, concurrency, "tenant destroy")
     _report(plan, report, record, conn.dcctl_calls.total)

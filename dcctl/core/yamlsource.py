@@ -184,13 +184,37 @@ def _fast_load(text: str) -> Any:
     if any(m.group(1) not in _AGREED for m in _RISKY_SCALAR.finditer(text)):
         return None
     try:
-        tree = ryml.parse_in_arena(text.encode())
+        with _quiet_stderr():  # rapidyaml prints its parse errors; the slow path reports them properly
+            tree = ryml.parse_in_arena(text.encode())
         if tree.size() < 2 or tree.is_stream(tree.root_id()):
             return None  # empty file or several documents: let PyYAML report them
         data = json.loads(ryml.emit_json_malloc(tree, tree.root_id()), object_pairs_hook=_no_duplicates)
     except Exception:  # any doubt (syntax error, duplicate key, odd JSON): the slow path explains
         return None
     return data if isinstance(data, (dict, list)) else None
+
+
+_STDERR_LOCK = __import__("threading").Lock()
+
+
+class _quiet_stderr:
+    """Silence file descriptor 2 (C-level writes) for the duration of the block."""
+
+    def __enter__(self) -> None:
+        import os
+
+        _STDERR_LOCK.acquire()
+        self._saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+
+    def __exit__(self, *exc) -> None:
+        import os
+
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+        _STDERR_LOCK.release()
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -36,6 +36,7 @@ class ApplyRecord:
         self.run = uuid.uuid4().hex[:12]
         self._lock = threading.Lock()
         self._base = {"run": self.run, "command": command, "cloud": cloud, "user": _user()}
+        self.audit_errors: list[str] = []
 
     def record(self, result: ActionResult) -> None:
         line = {**self._base, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -44,6 +45,20 @@ class ApplyRecord:
                 "error": result.error, "seconds": round(result.seconds, 3), "attempts": result.attempts}
         with self._lock, self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self._audit(result)
+
+    def _audit(self, result: ActionResult) -> None:
+        """The same outcome in the hash-chained audit log (never fatal to the apply)."""
+        from dcctl.core.records import record
+
+        a = result.action
+        try:
+            record("tenant", a.scope or a.label, f"{a.op.value} {a.kind} {a.label}", result.outcome.value,
+                   before={c.field: c.old for c in a.changes} or None,
+                   after={c.field: c.new for c in a.changes} or None,
+                   error=result.error, identity=self._base["cloud"] or "")
+        except Exception as exc:  # noqa: BLE001 - the JSON-lines file still has it
+            self.audit_errors.append(f"{a.key}: {exc}")
 
 
 def _user() -> str:
