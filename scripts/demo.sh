@@ -26,6 +26,20 @@ step "the lab answers the openstack CLI"
 openstack project list
 openstack catalog list -f value -c Name -c Type
 
+step "tenants: the ministries' requests, validated, planned and applied (phase 1, then all)"
+if ! openstack network show public >/dev/null 2>&1; then   # the lab's stand-in for the provider network
+    openstack network create public --external --provider-network-type flat --provider-physical-network public >/dev/null
+    openstack subnet create public --network public --subnet-range 203.0.113.0/24 --no-dhcp >/dev/null
+fi
+dcctl tenant validate
+dcctl tenant plan --phase 1 | tail -3
+dcctl tenant apply --phase 1 --yes
+dcctl tenant apply --yes
+dcctl tenant plan | tail -1          # a re-plan is a no-op
+dcctl tenant show health
+dcctl audit log --tenant health --limit 5
+dcctl audit verify
+
 step "racks: enroll the Baghdad control-plane rack in Ironic and provision it"
 dcctl rack enroll bgw-a01
 dcctl rack provision bgw-a01 --to available
