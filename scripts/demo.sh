@@ -55,8 +55,9 @@ dcctl buildout report -o demo-output/buildout-report.html
 
 step "the dcctl exporter, scraped by the lab's Prometheus"
 if ! curl -sf http://127.0.0.1:9180/metrics >/dev/null 2>&1; then
-    nohup dcctl exporter serve --listen 127.0.0.1:9180 > .lab/logs/exporter.log 2>&1 &
-    echo "$!" > .lab/run/exporter.pid   # `dcctl lab down` stops it with the lab
+    setsid nohup dcctl exporter serve --listen 127.0.0.1:9180 > .lab/logs/exporter.log 2>&1 &  # own session: `lab down` stops its group
+    pid=$!   # "PID STARTTIME", as the lab records its own: `dcctl lab down` stops it with the lab
+    echo "$pid $(cut -d')' -f2 /proc/$pid/stat | awk '{print $20}')" > .lab/run/exporter.pid
 fi
 for _ in $(seq 60); do curl -sf http://127.0.0.1:9180/metrics | grep -q '^dcctl_bmc_up' && break; sleep 1; done
 curl -s http://127.0.0.1:9180/metrics | grep -E '^dcctl_(inventory_racks|bmc_up|baremetal_nodes)' | head -12

@@ -94,19 +94,25 @@ def stop(paths: LabPaths, name: str, timeout: float = 15.0) -> bool:
     if pid is None:
         pidfile.unlink(missing_ok=True)
         return False
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
+    def running() -> bool:
+        return bool(group_members(pid)) or pid_of(paths, name) == pid
+
+    def signal_all(sig: int) -> None:
+        try:
+            os.killpg(pid, sig)  # the service and its workers
+        except ProcessLookupError:
+            try:
+                os.kill(pid, sig)  # not a group leader (started by hand, e.g. the demo's exporter)
+            except ProcessLookupError:
+                pass
+
+    signal_all(signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and group_members(pid):
+    while time.monotonic() < deadline and running():
         _reap(pid)
         time.sleep(0.1)
-    if group_members(pid):
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    if running():
+        signal_all(signal.SIGKILL)
         time.sleep(0.2)
     _reap(pid)
     pidfile.unlink(missing_ok=True)
