@@ -50,6 +50,8 @@ DASHBOARDS = {
               "bargauge", "{{provision_state}}"),
         panel("Nodes in error or maintenance",
               "sum(dcctl_baremetal_node_error) + sum(dcctl_baremetal_node_maintenance)", "stat", w=6, h=4),
+        panel("Drift: YAML vs cloud", "dcctl_drift_items", "stat", "{{kind}}", w=6, h=4,
+              thresholds=[(0, "green"), (1, "orange")]),
         panel("Playbooks: last run succeeded", "dcctl_playbook_last_run_success", "stat", "{{playbook}}",
               w=6, h=4, thresholds=[(0, "red"), (1, "green")]),
         panel("Playbook duration", "dcctl_playbook_last_run_duration_seconds", "bargauge", "{{playbook}}", "s"),

@@ -117,6 +117,8 @@ def test_baremetal_collector_reports_states_maintenance_and_errors(lab, admin_cl
         assert states.get(("enroll", "none"), 0) + states.get(("enroll", "power off"), 0) >= 1
         maint = {s.labels["node"]: s.value for s in families["dcctl_baremetal_node_maintenance"].samples}
         assert maint["exporter-probe-node"] == 1
+        (drift,) = families["dcctl_drift_items"].samples  # the probe node is not in the inventory
+        assert drift.labels == {"kind": "baremetal"} and drift.value >= 1
     finally:
         admin_cloud.baremetal.delete_node(node.id)
 

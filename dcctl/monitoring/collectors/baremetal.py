@@ -1,6 +1,7 @@
-"""Bare-metal metrics from Ironic: nodes per provision and power state, maintenance, errors.
+"""Bare-metal metrics from Ironic: nodes per provision and power state, maintenance, errors,
+and the inventory-vs-Ironic drift count (what `dcctl rack drift` reports).
 
-One list call with details per cycle, whatever the number of nodes.
+Two list calls with details per cycle (nodes, ports), whatever the number of nodes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def collect_baremetal(cloud: str, inventory_dir: Path) -> list:
     conn = connect(cloud)
     try:
         nodes = list(conn.baremetal.nodes(details=True))
+        drift = _inventory_drift(inv, conn.baremetal)
     finally:
         conn.close()
     states = GaugeMetricFamily("dcctl_baremetal_nodes", "Bare-metal nodes by provision and power state.",
@@ -44,4 +46,21 @@ def collect_baremetal(cloud: str, inventory_dir: Path) -> list:
         labels = [site, rack, node.name or node.id]
         maintenance.add_metric(labels, 1 if node.is_maintenance else 0)
         in_error.add_metric(labels, 1 if node_in_error(node) else 0)
-    return [states, maintenance, in_error]
+    drift_items = GaugeMetricFamily("dcctl_drift_items", "Differences between the YAML and the cloud.",
+                                    labels=["kind"])
+    drift_items.add_metric(["baremetal"], len(drift))
+    return [states, maintenance, in_error, drift_items]
+
+
+def _inventory_drift(inv, baremetal) -> list:
+    """What `dcctl rack drift` reports for every rack (nodes missing or extra, fields, MACs)."""
+    from dcctl.inventory.model import LifecycleStatus
+    from dcctl.racks.deploy_profile import load_deploy_profile
+    from dcctl.racks.desired import node_specs
+    from dcctl.racks.ironic import read_snapshot
+    from dcctl.racks.lifecycle import lifecycle_conflicts
+    from dcctl.racks.plan import find_drift
+
+    servers = [d for d in inv.servers() if d.rack in inv.racks and d.reached(LifecycleStatus.CABLED)]
+    snap = read_snapshot(baremetal)
+    return lifecycle_conflicts(inv, snap, find_drift(node_specs(inv, servers, load_deploy_profile(None)), snap))
