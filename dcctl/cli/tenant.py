@@ -84,7 +84,9 @@ def _plan_or_exit(conn, tenants, options):
     plan, problems, snap = plan_live(conn, tenants, options)
     if problems:
         if settings().json:
-            emit_json(problems_json(problems) | {"plan": plan.as_dict()})
+            calls = conn.dcctl_calls
+            emit_json(problems_json(problems) | {"plan": plan.as_dict(), "calls": calls.total,
+                                                 "write_calls": len(calls.write_calls())})
         else:
             print_problems(problems)
             click.echo("No change was made: fix the problems above and plan again.", err=True)
