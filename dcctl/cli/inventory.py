@@ -13,19 +13,11 @@ from dcctl.core.errors import EXIT_INVALID, InputError
 
 def load_checked():
     """Load and validate the inventory; stop with exit 1 (problems printed) if it has errors."""
-    from dcctl.cli.render import print_problems, problems_json, emit_json
-    from dcctl.core.problems import errors_in
+    from dcctl.cli.render import stop_on_errors
     from dcctl.inventory import load_inventory
 
     inv, problems = load_inventory(settings().inventory_dir)
-    if errors_in(problems):
-        if settings().json:
-            emit_json(problems_json(problems))
-        else:
-            print_problems(problems)
-        click.get_current_context().exit(EXIT_INVALID)
-    if problems and not settings().json:
-        print_problems(problems)  # warnings only
+    stop_on_errors(problems)
     return inv
 
 
@@ -232,11 +224,7 @@ def promote(devices: tuple[str, ...], rack: str | None, status: str, when) -> No
     names = [n for n in names if n in devices or not inv.devices[n].reached(target)]
     files = write(inv, names, target, (when.date() if when else dt.date.today()))
     click.echo(f"{len(names)} device(s) now {status}; updated {', '.join(str(f) for f in files)}", err=True)
+    from dcctl.cli.render import stop_on_errors
+
     _, problems = load_inventory(settings().inventory_dir)
-    from dcctl.core.problems import errors_in
-
-    if errors_in(problems):
-        from dcctl.cli.render import print_problems
-
-        print_problems(problems)
-        click.get_current_context().exit(EXIT_INVALID)
+    stop_on_errors([p for p in problems if p.severity.value == "error"])  # what the edit broke, if anything

@@ -39,6 +39,20 @@ def print_problems(problems: list[Problem]) -> None:
         out.print(f"{errors} error(s), {warnings} warning(s)")
 
 
+def stop_on_errors(problems: list[Problem]) -> None:
+    """Before any service is touched: every problem shown; exit 1 if one is an error."""
+    from dcctl.cli.settings import settings
+    from dcctl.core.errors import EXIT_INVALID
+
+    errors = any(p.severity is Severity.ERROR for p in problems)
+    if errors and settings().json:
+        emit_json(problems_json(problems))
+    elif problems and not settings().json:
+        print_problems(problems)  # warnings alone are shown and the command goes on
+    if errors:
+        click.get_current_context().exit(EXIT_INVALID)
+
+
 def problems_json(problems: list[Problem]) -> dict[str, Any]:
     errors = sum(p.severity is Severity.ERROR for p in problems)
     return {"ok": errors == 0, "errors": errors, "warnings": len(problems) - errors,

@@ -44,19 +44,11 @@ def _tenants_dir() -> Path:
 
 def load_checked():
     """Load and check the requests (against the inventory's sites); exit 1 with every problem if any."""
-    from dcctl.cli.render import emit_json, print_problems, problems_json
-    from dcctl.core.problems import errors_in
+    from dcctl.cli.render import stop_on_errors
     from dcctl.tenants import load_tenants
 
     tenants, problems = load_tenants(_tenants_dir(), settings().inventory_dir)
-    if errors_in(problems):
-        if settings().json:
-            emit_json(problems_json(problems))
-        else:
-            print_problems(problems)
-        click.get_current_context().exit(EXIT_INVALID)
-    if problems and not settings().json:
-        print_problems(problems)  # warnings only
+    stop_on_errors(problems)
     return tenants
 
 
@@ -65,9 +57,9 @@ def _options(tenants, slugs, phase, **extra):
 
     unknown = [s for s in slugs if s not in tenants.tenants]
     if unknown:
-        from dcctl.inventory.load import _did_you_mean
+        from dcctl.core.schema_problems import did_you_mean
 
-        raise InputError(f"unknown tenant '{unknown[0]}'", _did_you_mean(unknown[0], sorted(tenants.tenants)))
+        raise InputError(f"unknown tenant '{unknown[0]}'", did_you_mean(unknown[0], sorted(tenants.tenants)))
     return PlanOptions(tenants=frozenset(slugs) if slugs else None, phase=phase, **extra)
 
 

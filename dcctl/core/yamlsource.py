@@ -85,10 +85,10 @@ def parse_yaml(text: str, file: str) -> tuple[SourceDoc | None, list[Problem]]:
     data = _fast_load(text)
     if data is not None:
         return SourceDoc(file=file, data=data, text=text), []
-    return _parse_with_positions(text, file)
+    return parse_with_positions(text, file)
 
 
-def _parse_with_positions(text: str, file: str) -> tuple[SourceDoc | None, list[Problem]]:
+def parse_with_positions(text: str, file: str) -> tuple[SourceDoc | None, list[Problem]]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -230,7 +230,7 @@ def _mark(file: str, node: yaml.Node) -> Location:
 
 def _positions_only(doc: SourceDoc) -> None:
     text, doc.text = doc.text, None
-    reparsed, _ = _parse_with_positions(text or "", doc.file)
+    reparsed, _ = parse_with_positions(text or "", doc.file)
     if reparsed is not None:
         doc.positions, doc.key_positions = reparsed.positions, reparsed.key_positions
 

@@ -6,13 +6,13 @@ problem for each mistake, located at ``file:line:col`` with a fix to try.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from dcctl.core.problems import Location, Problem, display_path, error
+from dcctl.core.schema_problems import data_path, did_you_mean, hint_for, kind_of, secret_like
 from dcctl.core.yamlsource import SourceDoc, load_yaml
 from dcctl.inventory.model import SECTIONS, Strict
 from dcctl.inventory.rack_inventory import RackInventory
@@ -51,18 +51,18 @@ def load_inventory(directory: Path) -> tuple[RackInventory, list[Problem]]:
 
 def _load_doc(doc: SourceDoc, inventory: RackInventory) -> list[Problem]:
     if not isinstance(doc.data, dict):
-        return [error(doc.at(()), f"the file must be a mapping of sections, not {_kind(doc.data)}",
+        return [error(doc.at(()), f"the file must be a mapping of sections, not {kind_of(doc.data)}",
                       f"start with one of: {', '.join(SECTIONS)}", code="bad-file")]
     problems: list[Problem] = []
     for section, items in doc.data.items():
         if section not in SECTIONS:
             problems.append(error(doc.at((section,), key=True), f"unknown section '{section}'",
-                                  _did_you_mean(section, SECTIONS), code="unknown-section"))
+                                  did_you_mean(section, SECTIONS), code="unknown-section"))
             continue
         if items is None:
             continue  # an empty section is harmless
         if not isinstance(items, list):
-            problems.append(error(doc.at((section,)), f"'{section}' must be a list, not {_kind(items)}",
+            problems.append(error(doc.at((section,)), f"'{section}' must be a list, not {kind_of(items)}",
                                   f"write each item as '- name: ...' under '{section}:'", code="bad-type"))
             continue
         valid, item_problems, invalid_names = _validate_items(doc, section, items)
@@ -92,7 +92,7 @@ def _problems_from(doc: SourceDoc, section: str, items: list[Any], model: type[S
     problems: list[Problem] = []
     seen: set[tuple] = set()
     for err in errors:
-        path, leaf_model = _data_path(items, err, model)
+        path, leaf_model = data_path(items, err, model)
         full = (section, *path)
         if full in seen:  # a union (e.g. IPv4 | IPv6) reports once per member: keep the first
             continue
@@ -101,54 +101,16 @@ def _problems_from(doc: SourceDoc, section: str, items: list[Any], model: type[S
     return problems
 
 
-def _data_path(items: list[Any], err: dict, model: type[Strict]) -> tuple[tuple, type | None]:
-    """Turn pydantic's loc (which also names union members) into a path through the data."""
-    path: list[Any] = []
-    current: Any = items
-    current_model: type | None = model
-    loc = list(err["loc"])
-    for position, part in enumerate(loc):
-        last = position == len(loc) - 1
-        if isinstance(current, list) and isinstance(part, int) and part < len(current):
-            current = current[part]
-            path.append(part)
-        elif isinstance(current, dict) and part in current:
-            if last and err["type"] == "extra_forbidden":
-                path.append(part)  # the unknown key itself: keep its parent's model for hints
-                break
-            if isinstance(current_model, type) and issubclass(current_model, Strict):
-                current_model = _field_model(current_model, part)
-            current = current[part]
-            path.append(part)
-        elif last and err["type"] in ("missing", "extra_forbidden"):
-            path.append(part)
-    return tuple(path), current_model
-
-
-def _field_model(model: type[Strict], field: str) -> type | None:
-    info = model.model_fields.get(field)
-    if info is None:
-        return None
-    annotation = info.annotation
-    for candidate in (annotation, *getattr(annotation, "__args__", ())):
-        if isinstance(candidate, type) and issubclass(candidate, Strict):
-            return candidate
-        for inner in getattr(candidate, "__args__", ()):  # list[Model]
-            if isinstance(inner, type) and issubclass(inner, Strict):
-                return inner
-    return model
-
-
 def _problem(doc: SourceDoc, path: tuple, err: dict, model: type | None) -> Problem:
     kind = err["type"]
     name = path[-1] if path else ""
     if "[key]" in err["loc"]:  # a mapping key of the wrong kind, e.g. an unknown lifecycle status
         return error(doc.at(path, key=True), f"'{name}' is not a valid key here: {err['msg']}",
-                     _hint_for(kind, err, err["msg"]), code=kind)
+                     hint_for(kind, err, err["msg"]), code=kind)
     if kind == "extra_forbidden":
         allowed = list(model.model_fields) if isinstance(model, type) and issubclass(model, Strict) else []
-        hint = _did_you_mean(str(name), allowed)
-        if _secret_like(str(name)):
+        hint = did_you_mean(str(name), allowed)
+        if secret_like(str(name)):
             hint = ("secrets never go in the inventory: point 'credentials' at a reference "
                     "such as env:DCCTL_BMC_BAGHDAD; " + hint)
         return error(doc.at(path, key=True), f"unknown key '{name}'", hint, code="unknown-key")
@@ -156,10 +118,10 @@ def _problem(doc: SourceDoc, path: tuple, err: dict, model: type | None) -> Prob
         return error(doc.at(path[:-1]), f"missing required key '{name}'",
                      f"add '{name}: ...' to this item", code="missing-key")
     if kind in ("model_type", "dict_type"):
-        return error(doc.at(path), f"expected a mapping of keys, got {_kind(err.get('input'))}",
+        return error(doc.at(path), f"expected a mapping of keys, got {kind_of(err.get('input'))}",
                      "write 'key: value' pairs here", code="bad-type")
     value = err.get("input")
-    shown = "value hidden" if any(_secret_like(str(p)) for p in path) else f"got {value!r}"
+    shown = "value hidden" if any(secret_like(str(p)) for p in path) else f"got {value!r}"
     where = f"'{name}'" if isinstance(name, str) and name else "item"
     message = err["msg"]
     if kind.startswith("ip_") or "ip" in kind and "address" in message.lower():
@@ -168,57 +130,5 @@ def _problem(doc: SourceDoc, path: tuple, err: dict, model: type | None) -> Prob
         message = "not a valid name"
     elif kind == "value_error":
         message = message.removeprefix("Value error, ")
-    hint = _hint_for(kind, err, message)
+    hint = hint_for(kind, err, message)
     return error(doc.at(path), f"{where}: {message} ({shown})", hint, code=kind)
-
-
-def _hint_for(kind: str, err: dict, message: str) -> str:
-    if message == "not a valid IP address":
-        return "write an IPv4 or IPv6 address such as 10.0.0.11"
-    if kind == "value_error":
-        if "MAC" in message:
-            return "write six hex pairs separated by ':'"
-        if "reference" in message:
-            return ("keep the secret outside the repository: env:NAME reads NAME_USERNAME and "
-                    "NAME_PASSWORD, file:ENTRY reads an entry of the credentials file")
-        if "host bits" in message:
-            return "use the first address of the network, e.g. 10.1.2.0/24"
-        return "correct the value as described"
-    if kind == "string_pattern_mismatch":
-        pattern = err.get("ctx", {}).get("pattern", "")
-        if "a-z0-9" in pattern:
-            return "names use lower-case letters, digits and '-', starting with a letter or digit"
-        return f"the value must match {pattern}"
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return "write a whole number without quotes or units"
-    if kind in ("bool_parsing", "bool_type"):
-        return "write true or false"
-    if kind in ("string_type",):
-        if isinstance(err.get("input"), int) and err["loc"] and err["loc"][-1] == "mac":
-            return "quote MAC addresses: YAML reads an unquoted 52:54:00:00:00:01 as a number"
-        return "write text (quote it if it looks like a number)"
-    if kind in ("list_type",):
-        return "write a list ('- item' lines or [a, b])"
-    if kind in ("enum", "literal_error"):
-        return "use one of the listed values"
-    if kind.startswith("greater_than") or kind.startswith("less_than"):
-        return "use a value inside the allowed range"
-    return ""
-
-
-def _secret_like(key: str) -> bool:
-    return any(word in key.lower() for word in ("password", "secret", "token", "credential", "passwd"))
-
-
-def _did_you_mean(word: str, choices) -> str:
-    choices = list(choices)
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    allowed = f"allowed: {', '.join(choices)}" if choices else ""
-    if close:
-        return f"did you mean '{close[0]}'? {allowed}".strip()
-    return allowed
-
-
-def _kind(value: Any) -> str:
-    return {list: "a list", dict: "a mapping", str: "text", int: "a number", float: "a number",
-            bool: "true/false", type(None): "nothing"}.get(type(value), type(value).__name__)

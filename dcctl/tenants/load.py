@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from dcctl.core.problems import Location, Problem, display_path, error, warning
-from dcctl.core.yamlsource import SourceDoc, _parse_with_positions, load_yaml
-from dcctl.inventory.load import _data_path, _did_you_mean, _hint_for, _kind
+from dcctl.core.yamlsource import SourceDoc, parse_with_positions, load_yaml
+from dcctl.core.schema_problems import data_path, did_you_mean, hint_for, kind_of
 from dcctl.inventory.model import Strict
 from dcctl.tenants.model import Policy, TenantSpec
 from dcctl.tenants.tenant_set import TenantSet
@@ -56,7 +56,7 @@ def _read_yaml(path: Path) -> tuple[SourceDoc | None, list[Problem]]:
         text = path.read_text(encoding="utf-8")
     except (UnicodeDecodeError, OSError):
         return load_yaml(path)  # it explains encoding and read errors
-    return _parse_with_positions(text, display_path(path))
+    return parse_with_positions(text, display_path(path))
 
 
 def _load_policy(doc: SourceDoc, tenants: TenantSet) -> list[Problem]:
@@ -89,7 +89,7 @@ def _load_request(doc: SourceDoc, path: Path, tenants: TenantSet) -> list[Proble
 
 def _validate(doc: SourceDoc, model: type[Strict]) -> tuple[Any, list[Problem]]:
     if not isinstance(doc.data, dict):
-        return None, [error(doc.at(()), f"the file must be a mapping of keys, not {_kind(doc.data)}",
+        return None, [error(doc.at(()), f"the file must be a mapping of keys, not {kind_of(doc.data)}",
                             "start with 'slug: ...' and the other keys shown in tenants/README.md",
                             code="bad-file")]
     try:
@@ -103,7 +103,7 @@ def problems_from_errors(doc: SourceDoc, model: type[Strict], errors: list[dict]
     problems: list[Problem] = []
     seen: set[tuple] = set()
     for err in errors:
-        path, leaf_model = _data_path(doc.data, err, model)
+        path, leaf_model = data_path(doc.data, err, model)
         if path in seen:
             continue
         seen.add(path)
@@ -117,13 +117,13 @@ def _problem(doc: SourceDoc, path: tuple, err: dict, model: type | None) -> Prob
     where = f"'{name}'" if isinstance(name, str) and name else f"item {name + 1}" if isinstance(name, int) else "value"
     if kind == "extra_forbidden":
         allowed = list(model.model_fields) if isinstance(model, type) and issubclass(model, Strict) else []
-        return error(doc.at(path, key=True), f"unknown key '{name}'", _did_you_mean(str(name), allowed),
+        return error(doc.at(path, key=True), f"unknown key '{name}'", did_you_mean(str(name), allowed),
                      code="unknown-key")
     if kind == "missing":
         return error(doc.at(path[:-1]), f"missing required key '{name}'",
                      f"add '{name}: ...' here (see tenants/README.md)", code="missing-key")
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return error(doc.at(path), f"{where}: expected a mapping of keys, got {_kind(err.get('input'))}",
+        return error(doc.at(path), f"{where}: expected a mapping of keys, got {kind_of(err.get('input'))}",
                      "write 'key: value' pairs here", code="bad-type")
     message = err["msg"]
     value = err.get("input")
@@ -151,7 +151,7 @@ def _problem(doc: SourceDoc, path: tuple, err: dict, model: type | None) -> Prob
 def _tenant_hint(kind: str, err: dict, message: str) -> str:
     if kind in ("enum", "literal_error"):
         choices = [c.strip(" '") for c in str((err.get("ctx") or {}).get("expected", "")).replace(" or ", ", ").split(",")]
-        close = _did_you_mean(str(err.get("input")), [c for c in choices if c])
+        close = did_you_mean(str(err.get("input")), [c for c in choices if c])
         return close if close.startswith("did you mean") else "use one of the listed values"
     if kind == "string_pattern_mismatch":
         return "use lower-case letters, digits and '-', starting with a letter (e.g. health-basra)"
@@ -169,4 +169,4 @@ def _tenant_hint(kind: str, err: dict, message: str) -> str:
         if "link" in message:
             return "name the owning tenant and its shared network, e.g. secretariat/gov-docs"
         return "correct the value as described"
-    return _hint_for(kind, err, message) or "see tenants/README.md for the allowed values"
+    return hint_for(kind, err, message) or "see tenants/README.md for the allowed values"

@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from dcctl.core.problems import Problem, error, warning
-from dcctl.inventory.load import _did_you_mean
+from dcctl.core.schema_problems import did_you_mean
 from dcctl.tenants.model import GOVERNORATES, Classification
 from dcctl.tenants.tenant_set import ProjectView, TenantSet
 
@@ -70,7 +70,7 @@ def _placement(tenants: TenantSet, project: ProjectView, sites: dict[str, Any] |
     if directorate is not None and directorate.governorate not in GOVERNORATES:
         problems.append(error(tenants.project_at(project, "governorate"),
                               f"unknown governorate '{directorate.governorate}'",
-                              _did_you_mean(directorate.governorate, GOVERNORATES), code="unknown-governorate"))
+                              did_you_mean(directorate.governorate, GOVERNORATES), code="unknown-governorate"))
     if sites is None:
         return problems
     placed = ([("sites", i, name) for i, name in enumerate(project.tenant.sites)] if project.is_top
@@ -124,7 +124,7 @@ def _rules(tenants: TenantSet, project: ProjectView) -> list[Problem]:
             if rule.remote_group is not None and rule.remote_group not in groups:
                 problems.append(error(tenants.project_at(project, "security_groups", i, "rules", j, "remote_group"),
                                       f"unknown security group '{rule.remote_group}'",
-                                      _did_you_mean(rule.remote_group, sorted(groups)), code="unknown-security-group"))
+                                      did_you_mean(rule.remote_group, sorted(groups)), code="unknown-security-group"))
     return problems
 
 
@@ -217,7 +217,7 @@ def _groups(tenants: TenantSet, slug: str) -> list[Problem]:
         seen.add(group.name)
         if group.scope not in scopes:
             problems.append(error(tenants.at(slug, "groups", i, "scope"), f"unknown scope '{group.scope}'",
-                                  _did_you_mean(group.scope, scopes), code="unknown-scope"))
+                                  did_you_mean(group.scope, scopes), code="unknown-scope"))
     return problems
 
 
@@ -260,7 +260,7 @@ def _policy(tenants: TenantSet) -> list[Problem]:
 
 def _suggest(word: str, choices: list[str], what: str) -> str:
     """A did-you-mean, the short list of choices, or what to look for when the list is long."""
-    hint = _did_you_mean(word, choices)
+    hint = did_you_mean(word, choices)
     if hint.startswith("did you mean") or len(choices) <= 8:
         return hint or f"write {what}"
     return f"write {what}"

@@ -50,7 +50,7 @@ TEXTS = [p.read_text(errors="replace") for p in sorted((ROOT / "inventory").rglo
     "a: {b: NULL}\n", "x: 010\n", "x: -.inf\n", "a: |\n  two\n  lines\n", "a: 'yes'\n",
 ])
 def test_fast_path_agrees_with_pyyaml(text):
-    slow, slow_problems = yamlsource._parse_with_positions(text, "f.yaml")
+    slow, slow_problems = yamlsource.parse_with_positions(text, "f.yaml")
     fast = yamlsource._fast_load(text)
     if fast is not None:
         assert slow is not None and not slow_problems
