@@ -22,15 +22,17 @@ def collect_baremetal(cloud: str, inventory_dir: Path) -> list:
 
     from dcctl.core.cloud import connect
     from dcctl.inventory import load_inventory
+    from dcctl.racks.ironic import read_snapshot
 
     inv, _ = load_inventory(inventory_dir)
     where = {d.name: (inv.racks[d.rack].site if d.rack in inv.racks else "", d.rack) for d in inv.devices.values()}
     conn = connect(cloud)
     try:
-        nodes = list(conn.baremetal.nodes(details=True))
-        drift = _inventory_drift(inv, conn.baremetal)
+        snap = read_snapshot(conn.baremetal)  # the same two lists `dcctl rack drift` reads
     finally:
         conn.close()
+    nodes = snap.nodes
+    drift = _inventory_drift(inv, snap)
     states = GaugeMetricFamily("dcctl_baremetal_nodes", "Bare-metal nodes by provision and power state.",
                                labels=["provision_state", "power_state"])
     maintenance = GaugeMetricFamily("dcctl_baremetal_node_maintenance", "1 when the node is in maintenance.",
@@ -44,7 +46,7 @@ def collect_baremetal(cloud: str, inventory_dir: Path) -> list:
     for node in sorted(nodes, key=lambda n: n.name or n.id):
         site, rack = where.get(node.name, ("", ""))
         labels = [site, rack, node.name or node.id]
-        maintenance.add_metric(labels, 1 if node.is_maintenance else 0)
+        maintenance.add_metric(labels, 1 if node.maintenance else 0)
         in_error.add_metric(labels, 1 if node_in_error(node) else 0)
     drift_items = GaugeMetricFamily("dcctl_drift_items", "Differences between the YAML and the cloud.",
                                     labels=["kind"])
@@ -52,15 +54,13 @@ def collect_baremetal(cloud: str, inventory_dir: Path) -> list:
     return [states, maintenance, in_error, drift_items]
 
 
-def _inventory_drift(inv, baremetal) -> list:
+def _inventory_drift(inv, snap) -> list:
     """What `dcctl rack drift` reports for every rack (nodes missing or extra, fields, MACs)."""
     from dcctl.inventory.model import LifecycleStatus
     from dcctl.racks.deploy_profile import load_deploy_profile
     from dcctl.racks.desired import node_specs
-    from dcctl.racks.ironic import read_snapshot
     from dcctl.racks.lifecycle import lifecycle_conflicts
     from dcctl.racks.plan import find_drift
 
     servers = [d for d in inv.servers() if d.rack in inv.racks and d.reached(LifecycleStatus.CABLED)]
-    snap = read_snapshot(baremetal)
     return lifecycle_conflicts(inv, snap, find_drift(node_specs(inv, servers, load_deploy_profile(None)), snap))
