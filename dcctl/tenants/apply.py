@@ -178,13 +178,20 @@ def _group_delete(conn, p, retry):
     _ignore_missing(lambda: _call(conn.identity, "DELETE", f"/groups/{p['id']}"))
 
 
+def _grant_path(p) -> str:
+    """A group's role on a project, on a domain, or on a domain inherited by its projects."""
+    if "domain_id" not in p:
+        return f"/projects/{p['project_id']}/groups/{p['group_id']}/roles/{p['role_id']}"
+    path = f"/domains/{p['domain_id']}/groups/{p['group_id']}/roles/{p['role_id']}"
+    return f"/OS-INHERIT{path}/inherited_to_projects" if p.get("inherited") else path
+
+
 def _grant(conn, p, retry):  # PUT is idempotent
-    _call(conn.identity, "PUT", f"/projects/{p['project_id']}/groups/{p['group_id']}/roles/{p['role_id']}")
+    _call(conn.identity, "PUT", _grant_path(p))
 
 
 def _revoke(conn, p, retry):
-    _ignore_missing(lambda: _call(conn.identity, "DELETE",
-                                  f"/projects/{p['project_id']}/groups/{p['group_id']}/roles/{p['role_id']}"))
+    _ignore_missing(lambda: _call(conn.identity, "DELETE", _grant_path(p)))
 
 
 # -- Neutron ---------------------------------------------------------------------------------

@@ -240,9 +240,23 @@ class TenantSpec(Strict):
     directorates: list[DirectorateSpec] = Field(default_factory=list)
 
 
+class MonitoringAccess(Strict):
+    """The Keystone group whose members (the exporter's account) may read every tenant.
+
+    Nova, Cinder and Neutron show a project's quota and usage only to a token scoped to
+    that project: the group gets ``role`` on each tenant domain, inherited by its projects.
+    """
+
+    group: str = Field(min_length=1, description="Keystone group name")
+    domain: str = Field("Default", description="the Keystone domain the group lives in")
+    role: str = Field("reader", description="a read-only role")
+
+
 class Policy(Strict):
     """The data centre's own rules (``tenants/_policy.yaml``), not a tenant's request."""
 
     external_network: str = Field("public", description="Neutron external network for router gateways")
     secret_link_allowlist: list[Link] = Field(
         default_factory=list, description="shared networks that secret tenants may link to")
+    monitoring: MonitoringAccess | None = Field(
+        None, description="read-only access to every tenant for the exporter (quota use)")

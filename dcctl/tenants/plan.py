@@ -91,6 +91,7 @@ class _Planner:
     notes: list[str] = field(default_factory=list)
     ids: dict[str, Any] = field(default_factory=dict)  # key -> live id or Ref
     blocked: set[str] = field(default_factory=set)  # project slugs not planned (a problem was found)
+    reported: set[str] = field(default_factory=set)  # problems reported once per plan, not per tenant
 
     # -- building blocks ---------------------------------------------------------------
     def add(self, op: Op, kind: str, key: str, label: str, project: ProjectView | None, where: Location,
@@ -168,6 +169,7 @@ class _Planner:
                 continue
             self.project(project)
         self.groups(slug, projects)
+        self.monitoring_grant(slug, top)
         for project in projects:
             if project.slug in self.blocked or not self._wanted(project):
                 continue
@@ -318,6 +320,32 @@ class _Planner:
                 self.add(Op.DELETE, "role-grant", f"grant:{group['name']}@{live_project['name']}/{role}",
                          f"{role} for group {group['name']} on project {live_project['name']}",
                          top, where, payload={"group_id": group_id, "project_id": project_id, "role_id": role_id})
+
+    def monitoring_grant(self, slug: str, top: ProjectView) -> None:
+        """The policy's monitoring group reads every project of the tenant (inherited domain role)."""
+        access = self.tenants.policy.monitoring
+        if access is None:
+            return
+        domain = self.snap.domain_by_name.get(access.domain)
+        group = self.snap.group_by_name.get((domain["id"], access.group)) if domain else None
+        role = self.snap.role_by_name.get(access.role)
+        if group is None or role is None:
+            if "monitoring" not in self.reported:
+                self.reported.add("monitoring")
+                where = self.tenants.policy_doc.at(("monitoring",)) if self.tenants.policy_doc else Location("")
+                what = (f"Keystone group '{access.group}' in domain '{access.domain}'" if group is None
+                        else f"Keystone role '{access.role}'")
+                self.problem(where, f"the monitoring access names a {what} that the cloud does not have",
+                             "create it (and add the exporter's account to the group), or remove "
+                             "`monitoring` from tenants/_policy.yaml", "missing-monitoring-group")
+            return
+        domain_id = self.id_of(f"domain:{slug}")
+        if (group["id"], domain_id, role["id"], True) in self.snap.domain_grants:
+            return
+        self.add(Op.CREATE, "role-grant", f"grant:{slug}/monitoring", f"{access.role} for group {access.group} "
+                 f"on every project of domain {slug} (monitoring)", top, self.tenants.at(slug, "slug"),
+                 [Change("role", None, f"{access.role} (inherited)")],
+                 {"group_id": group["id"], "domain_id": domain_id, "role_id": role["id"], "inherited": True})
 
     def networks(self, project: ProjectView) -> None:
         live_project = _live_project(self.snap, project)

@@ -66,6 +66,12 @@ class Snapshot:
         for a in self.role_assignments:
             if "group" in a and "project" in a.get("scope", {}):
                 self.grants.add((a["group"]["id"], a["scope"]["project"]["id"], a["role"]["id"]))
+        # (group id, domain id, role id, inherited to the domain's projects)
+        self.domain_grants: set[tuple[str, str, str, bool]] = set()
+        for a in self.role_assignments:
+            if "group" in a and "domain" in a.get("scope", {}):
+                inherited = a["scope"].get("OS-INHERIT:inherited_to") == "projects"
+                self.domain_grants.add((a["group"]["id"], a["scope"]["domain"]["id"], a["role"]["id"], inherited))
         self.shares: dict[tuple[str, str], dict] = {}  # (network id, target project id) -> rbac policy
         for r in self.rbac_policies:
             if r.get("object_type") == "network" and r.get("action") == "access_as_shared":

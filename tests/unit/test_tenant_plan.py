@@ -108,6 +108,11 @@ def applied(plan, snap: Snapshot) -> Snapshot:
                 projects[new_id] = project
             elif a.kind == "group":
                 data["groups"].append({"id": new_id, **body})
+            elif a.kind == "role-grant" and "domain_id" in p:
+                scope = {"domain": {"id": p["domain_id"]}} | (
+                    {"OS-INHERIT:inherited_to": "projects"} if p.get("inherited") else {})
+                data["role_assignments"].append({"group": {"id": p["group_id"]}, "role": {"id": p["role_id"]},
+                                                 "scope": scope})
             elif a.kind == "role-grant":
                 data["role_assignments"].append({"group": {"id": p["group_id"]}, "role": {"id": p["role_id"]},
                                                  "scope": {"project": {"id": p["project_id"]}}})
@@ -345,3 +350,48 @@ def test_destroying_one_directorate_leaves_its_tenant_alone(tenants):
     left, _ = plan_tenants(tenants, after)
     assert left.is_empty
     assert any("health-rusafa" in n and "tenant destroy health-rusafa" in n for n in left.notes)
+
+
+MONITORING_POLICY = """
+monitoring: {group: dcctl-monitoring, domain: Default, role: reader}
+"""
+
+
+def with_monitoring(tenants_fixture_dir: Path):
+    (tenants_fixture_dir / "_policy.yaml").write_text(MONITORING_POLICY)
+    loaded, problems = load_tenants(tenants_fixture_dir, ROOT / "inventory")
+    assert problems == []
+    return loaded
+
+
+def cloud_with_monitoring_group() -> Snapshot:
+    snap = empty_cloud()
+    return Snapshot(**{**{k: getattr(snap, k) for k in ("roles", "networks")},
+                       "domains": [{"id": "default", "name": "Default"}],
+                       "groups": [{"id": "mon", "name": "dcctl-monitoring", "domain_id": "default"}]})
+
+
+def test_the_monitoring_group_reads_every_project_of_each_tenant_through_one_inherited_domain_grant(tenants):
+    monitored = with_monitoring(Path("tenants"))
+    plan, problems = plan_tenants(monitored, cloud_with_monitoring_group())
+    assert problems == []
+    grants = {a.key: a for a in plan.actions if a.key.endswith("/monitoring")}
+    assert set(grants) == {"grant:health/monitoring", "grant:secretariat/monitoring"}
+    payload = grants["grant:health/monitoring"].payload
+    assert payload["inherited"] is True and payload["group_id"] == "mon" and payload["role_id"] == "role-reader"
+    assert "domain:health" in grants["grant:health/monitoring"].depends_on
+    replan, problems = plan_tenants(monitored, applied(plan, cloud_with_monitoring_group()))
+    assert problems == [] and replan.is_empty
+
+
+def test_a_monitoring_group_the_cloud_lacks_is_one_problem_at_the_policy_not_one_per_tenant(tenants):
+    monitored = with_monitoring(Path("tenants"))
+    _plan, problems = plan_tenants(monitored, empty_cloud())
+    assert [p.code for p in problems] == ["missing-monitoring-group"]
+    assert problems[0].location.file.endswith("_policy.yaml") and problems[0].location.line == 2
+    assert "dcctl-monitoring" in problems[0].message
+
+
+def test_without_monitoring_in_the_policy_no_domain_grant_is_planned(tenants):
+    plan, _ = plan_tenants(tenants, cloud_with_monitoring_group())
+    assert not [a for a in plan.actions if a.key.endswith("/monitoring")]

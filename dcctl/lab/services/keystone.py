@@ -26,6 +26,7 @@ REGION = "RegionOne"
 ADMIN_USER = "admin"
 ADMIN_PROJECT = "admin"
 READER_USER = "dcctl-reader"
+MONITORING_GROUP = "dcctl-monitoring"
 SERVICE_USERS = ("neutron", "nova", "cinder")
 
 # (service name, service type, URL path after the service's base URL, lab service giving the port)
@@ -107,6 +108,12 @@ class Keystone(GunicornApp):
                 "/inherited_to_projects")
         admin_project = api.find("projects", name=ADMIN_PROJECT, domain_id=default)
         api.put(f"/v3/projects/{admin_project['id']}/users/{reader['id']}/roles/{roles['reader']}")
+        # tenant apply grants this group `reader` on every tenant domain (tenants/_policy.yaml
+        # `monitoring`), so the exporter can read each ministry's quota use with a scoped token
+        monitoring = api.find("groups", name=MONITORING_GROUP, domain_id=default) or api.post(
+            "/v3/groups", {"group": {"name": MONITORING_GROUP, "domain_id": default,
+                                     "description": "Accounts that read tenants' quotas (dcctl exporter)"}})["group"]
+        api.put(f"/v3/groups/{monitoring['id']}/users/{reader['id']}")
         for name, service_type, path, port_of in CATALOG:
             api.ensure_service(name, service_type, lab.url(port_of) + path)
 
