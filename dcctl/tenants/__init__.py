@@ -12,15 +12,18 @@ from dcctl.core.problems import Location, Problem, display_path, error, errors_i
 from dcctl.tenants.tenant_set import ProjectView, TenantSet
 
 
-def load_tenants(directory: Path, inventory_dir: Path | None = None) -> tuple[TenantSet, list[Problem]]:
+def load_tenants(directory: Path, inventory_dir: Path | None = None,
+                 extra_files: tuple[Path, ...] = ()) -> tuple[TenantSet, list[Problem]]:
     """Load and check every request; sites are checked against the inventory when one is given.
+
+    ``extra_files`` are checked together with the directory's requests (see ``load_tenant_files``).
 
     Returns every problem at once, sorted; nothing here talks to a cloud.
     """
     from dcctl.tenants.load import load_tenant_files
     from dcctl.tenants.validate import validate_tenants
 
-    tenants, problems = load_tenant_files(Path(directory))
+    tenants, problems = load_tenant_files(Path(directory), tuple(extra_files))
     sites = None
     if inventory_dir is not None:
         from dcctl.inventory import load_inventory

@@ -27,8 +27,12 @@ def tenant_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def load_tenant_files(directory: Path) -> tuple[TenantSet, list[Problem]]:
-    """Every request below ``directory`` plus the policy file, schema-checked (not cross-checked)."""
+def load_tenant_files(directory: Path, extra_files: tuple[Path, ...] = ()) -> tuple[TenantSet, list[Problem]]:
+    """Every request below ``directory`` plus the policy file, schema-checked (not cross-checked).
+
+    ``extra_files``: requests from elsewhere (a ministry's request not approved yet) loaded
+    after the directory's, so a clash with an approved tenant is reported on the newcomer.
+    """
     directory = Path(directory)
     tenants = TenantSet()
     shown = display_path(directory)
@@ -36,7 +40,7 @@ def load_tenant_files(directory: Path) -> tuple[TenantSet, list[Problem]]:
         return tenants, [error(Location(shown), "tenants directory does not exist",
                                "pass --tenants DIR or create tenants/", code="no-tenants")]
     problems: list[Problem] = []
-    for path in tenant_files(directory):
+    for path in [*tenant_files(directory), *map(Path, extra_files)]:
         doc, parse_problems = _read_yaml(path)
         problems.extend(parse_problems)
         if doc is None:
