@@ -26,7 +26,7 @@ from dcctl.tenants.mapping import (NEUTRON_KINDS, desired_quota, quota_digest, d
                                    group_name, is_managed_tags, is_marked, live_rule_key, marked, network_name,
                                    project_tags, quota_bodies, recorded_quota, router_name, rule_text,
                                    security_group_name, tag_value, with_quota_tag, without_quota_tag)
-from dcctl.tenants.model import ROLE_IN_KEYSTONE
+from dcctl.tenants.model import ROLE_IN_KEYSTONE, Role
 from dcctl.tenants.snapshot import Snapshot
 from dcctl.tenants.tenant_set import ProjectView, TenantSet
 
@@ -258,6 +258,7 @@ class _Planner:
         live_domain = _live_domain(self.snap, slug)
         desired_names = set()
         desired_grants: set[tuple[str, str, str]] = set()  # (group name, project slug, role name)
+        desired_domain_grants: set[tuple[str, str]] = set()  # (group name, role name) on the domain
         top = projects[0]
         for i, spec in enumerate(tenant.groups):
             name = group_name(slug, spec.name)
@@ -285,6 +286,13 @@ class _Planner:
                              f"the cloud has no Keystone role '{role_name}' (for {spec.role.value})",
                              "ask a cloud engineer to create the role", "missing-role")
                 continue
+            if spec.role is Role.ADMIN:  # delegation: the tenant's admins manage its users and groups
+                desired_domain_grants.add((name, role_name))
+                if (self.id_of(key), domain_id, role["id"], False) not in self.snap.domain_grants:
+                    self.add(Op.CREATE, "role-grant", f"grant:{slug}/{spec.name}@domain/{role_name}",
+                             f"{role_name} for group {name} on domain {slug}", top, where,
+                             [Change("role", None, f"{role_name} (domain)")],
+                             {"group_id": self.id_of(key), "domain_id": domain_id, "role_id": role["id"]})
             targets = ([top] if spec.scope == "tenant" else projects if spec.scope == "all"
                        else [p for p in projects if p.slug == spec.scope])
             for project in targets:
@@ -320,6 +328,14 @@ class _Planner:
                 self.add(Op.DELETE, "role-grant", f"grant:{group['name']}@{live_project['name']}/{role}",
                          f"{role} for group {group['name']} on project {live_project['name']}",
                          top, where, payload={"group_id": group_id, "project_id": project_id, "role_id": role_id})
+            for group_id, on_domain, role_id, inherited in sorted(self.snap.domain_grants):
+                role = self.snap.role_by_id.get(role_id, {}).get("name", role_id)
+                if group_id != group["id"] or on_domain != live_domain["id"] or inherited \
+                        or (group["name"], role) in desired_domain_grants:
+                    continue
+                self.add(Op.DELETE, "role-grant", f"grant:{group['name']}@domain/{role}",
+                         f"{role} for group {group['name']} on domain {slug}", top, where,
+                         payload={"group_id": group_id, "domain_id": on_domain, "role_id": role_id})
 
     def monitoring_grant(self, slug: str, top: ProjectView) -> None:
         """The policy's monitoring group reads every project of the tenant (inherited domain role)."""
