@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "lab": "dcctl.cli.lab:lab",
     "playbook": "dcctl.cli.playbook:playbook",
     "rack": "dcctl.cli.rack:rack",
+    "service": "dcctl.cli.service:service",
     "tenant": "dcctl.cli.tenant:tenant",
 }
 

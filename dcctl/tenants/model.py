@@ -82,6 +82,24 @@ def _link(value: str) -> str:
     return value
 
 
+def _endpoint(value: str) -> str:
+    """``https://host[:port]/path``, ``http://...`` or ``tcp://host:port``."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"not a valid endpoint URL ({exc})") from None
+    if parts.scheme not in ("http", "https", "tcp"):
+        raise ValueError("an endpoint URL starts with https://, http:// or tcp://")
+    if not parts.hostname:
+        raise ValueError("the endpoint URL has no host")
+    if parts.scheme == "tcp" and (port is None or parts.path not in ("", "/")):
+        raise ValueError("a tcp endpoint is written tcp://HOST:PORT")
+    return value.strip()
+
+
 def _network(value: object) -> object:
     if isinstance(value, str):
         try:
@@ -223,6 +241,46 @@ class DirectorateSpec(Strict):
     links: list[Link] = Field(default_factory=list)
 
 
+# The citizen portal's categories (reference data): a catalogued service sits in one of them.
+PORTAL_CATEGORIES = (
+    "payments", "certificates", "real-estate", "customs-and-trade", "taxes", "civil-status",
+    "education", "health", "justice", "transport", "utilities", "employment", "portal",
+)
+
+
+def _status_list(value: object) -> object:
+    return [value] if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class ServiceExpect(Strict):
+    """What a healthy answer looks like (HTTP and HTTPS services only)."""
+
+    status: Annotated[list[Annotated[int, Field(ge=100, le=599)]], BeforeValidator(_status_list)] = Field(
+        default_factory=lambda: [200], min_length=1, description="accepted HTTP status code(s)")
+    contains: str | None = Field(None, min_length=1, description="text the answer's body must contain")
+
+
+class ServiceSpec(Strict):
+    """A public e-service the tenant runs, probed by ``dcctl service check`` and the exporter.
+
+    Only the catalogue reads this list: tenant plans ignore it. Checks that need the whole
+    catalogue (unique slugs, the owner directorate, protocol and endpoints agreeing) are in
+    ``dcctl.services.validate``.
+    """
+
+    slug: Slug
+    name: Names
+    directorate: Slug | None = Field(None, description="owning directorate; none: the tenant itself")
+    category: ShortName = Field(description="the citizen portal's category")
+    criticality: Literal["critical", "high", "medium", "low"]
+    protocol: Literal["http", "https", "tcp"] | None = Field(None, description="defaults to the endpoints' scheme")
+    endpoints: list[Annotated[str, AfterValidator(_endpoint)]] = Field(min_length=1)
+    expect: ServiceExpect = Field(default_factory=ServiceExpect)
+    timeout: float = Field(5.0, gt=0, le=60, description="seconds a probe waits for the answer")
+    ca_bundle: str | None = Field(None, min_length=1, description="PEM file of CAs to trust (https)")
+    description: str = ""
+
+
 class TenantSpec(Strict):
     slug: Slug
     name: Names
@@ -238,6 +296,7 @@ class TenantSpec(Strict):
     links: list[Link] = Field(default_factory=list)
     groups: list[GroupSpec] = Field(default_factory=list)
     directorates: list[DirectorateSpec] = Field(default_factory=list)
+    services: list[ServiceSpec] = Field(default_factory=list)  # the e-service catalogue; not planned
 
 
 class MonitoringAccess(Strict):

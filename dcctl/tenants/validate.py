@@ -11,6 +11,7 @@ from typing import Any
 
 from dcctl.core.problems import Problem, error, warning
 from dcctl.core.schema_problems import did_you_mean
+from dcctl.services.validate import validate_services
 from dcctl.tenants.model import GOVERNORATES, Classification
 from dcctl.tenants.tenant_set import ProjectView, TenantSet
 
@@ -31,6 +32,7 @@ def validate_tenants(tenants: TenantSet, sites: dict[str, Any] | None) -> list[P
         problems += _groups(tenants, tenant.slug)
         problems += _directorate_quotas(tenants, tenant.slug)
     problems += _policy(tenants)
+    problems += validate_services(tenants)  # the e-service catalogue (services:)
     return problems
 
 
