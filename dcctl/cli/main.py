@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "exporter": "dcctl.cli.exporter:exporter",
     "inventory": "dcctl.cli.inventory:inventory",
     "lab": "dcctl.cli.lab:lab",
+    "people": "dcctl.cli.people:people",
     "playbook": "dcctl.cli.playbook:playbook",
     "rack": "dcctl.cli.rack:rack",
     "service": "dcctl.cli.service:service",
