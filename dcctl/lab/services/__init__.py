@@ -14,6 +14,7 @@ REGISTRY: dict[str, str] = {
     "bmc": "dcctl.lab.services.bmc:BmcEmulator",
     "ironic": "dcctl.lab.services.ironic:Ironic",
     "hosts": "dcctl.lab.services.hosts:RackHosts",
+    "eservices": "dcctl.lab.services.eservices:EServices",
     "prometheus": "dcctl.lab.services.prometheus:Prometheus",
 }
 
