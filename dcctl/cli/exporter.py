@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
@@ -38,7 +39,9 @@ def exporter() -> None:
 @click.option("--cloud", help="clouds.yaml entry to read with  [default: $DCCTL_EXPORTER_CLOUD, then --os-cloud]")
 @click.option("--interval", "intervals", multiple=True, metavar="NAME=SECONDS",
               help="Collection interval of one collector (repeatable), e.g. inventory=60.")
-def serve(listen: str, cloud: str | None, intervals: tuple[str, ...]) -> None:
+@click.option("--tenants", "tenants_dir", type=click.Path(path_type=Path), envvar="DCCTL_TENANTS",
+              default=Path("tenants"), show_default=True, help="Tenant requests (quota use and drift).")
+def serve(listen: str, cloud: str | None, intervals: tuple[str, ...], tenants_dir: Path) -> None:
     """Serve metrics; collectors run in the background on their own intervals.
 
     \b
@@ -51,20 +54,22 @@ def serve(listen: str, cloud: str | None, intervals: tuple[str, ...]) -> None:
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit():
         raise InputError(f"bad --listen '{listen}'", "write HOST:PORT, e.g. 127.0.0.1:9180")
-    exp = build_exporter(settings().inventory_dir, _cloud(cloud), _intervals(intervals))
+    exp = build_exporter(settings().inventory_dir, _cloud(cloud), _intervals(intervals), tenants_dir)
     click.echo(f"dcctl exporter on http://{listen}/metrics, collectors: {', '.join(exp.specs)}", err=True)
     run(exp, host.strip("[]"), int(port))
 
 
 @exporter.command("collect")
 @click.option("--cloud", help="clouds.yaml entry to read with  [default: $DCCTL_EXPORTER_CLOUD, then --os-cloud]")
-def collect_once(cloud: str | None) -> None:
+@click.option("--tenants", "tenants_dir", type=click.Path(path_type=Path), envvar="DCCTL_TENANTS",
+              default=Path("tenants"), show_default=True, help="Tenant requests (quota use and drift).")
+def collect_once(cloud: str | None, tenants_dir: Path) -> None:
     """Run every collector once and print the metrics in Prometheus text format."""
     from prometheus_client import CollectorRegistry, generate_latest
 
     from dcctl.monitoring.serve import build_exporter
 
-    exp = build_exporter(settings().inventory_dir, _cloud(cloud), {})
+    exp = build_exporter(settings().inventory_dir, _cloud(cloud), {}, tenants_dir)
     for name in exp.specs:
         exp.run_once(name)
     registry = CollectorRegistry(auto_describe=False)

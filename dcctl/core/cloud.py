@@ -7,13 +7,16 @@ of calls"): they are stable on a noisy machine, seconds are not.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from dcctl.core.errors import InputError, ServiceError
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+T = TypeVar("T")
 
 
 @dataclass
@@ -93,7 +96,48 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+def retrying_read(call: Callable[[], T], *, attempts: int = 4, backoff: float = 0.25) -> T:
+    """Run a read again on a transient fault (backing off), up to ``attempts`` times.
+
+    Only for calls that change nothing (GETs, fetching a token): repeating them is
+    always safe, and one lost answer must not end a whole plan. Writes are retried by
+    the executor, which knows how to look a lost create up before repeating it.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except Exception as exc:
+            if attempt == attempts or not is_transient(exc):
+                raise
+            time.sleep(backoff * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def service_error(exc: BaseException, what: str) -> ServiceError:
     """Wrap an SDK error into dcctl's exit-code-3 error with a readable first line."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return ServiceError(f"{what}: {text}")
+
+
+def rescoped_session(conn, *, project_id: str | None = None, system: bool = False):
+    """A keystoneauth session for the same user, scoped to one project or to the system.
+
+    Nova, Cinder and Neutron show a project's quota and usage only to a token scoped to
+    that project; Keystone lists every project only to a system-scoped one. Works for
+    password accounts (application credentials are bound to one project by design).
+    """
+    from keystoneauth1 import session as ks_session
+    from keystoneauth1.identity import v3
+
+    args = conn.config.get_auth_args()
+    if not args.get("password"):
+        raise InputError(f"cloud '{conn.config.name}' does not use a password account",
+                         "the exporter's tenant collector needs a user/password account "
+                         "(application credentials cannot be rescoped to other projects)")
+    base = {k: args[k] for k in ("auth_url", "username", "user_id", "password", "user_domain_name",
+                                 "user_domain_id") if args.get(k)}
+    scope = {"system_scope": "all"} if system else {"project_id": project_id}
+    session = ks_session.Session(auth=v3.Password(**base, **scope), verify=conn.session.verify,
+                                 timeout=conn.config.config.get("api_timeout") or 30)
+    session.session.hooks["response"].append(conn.dcctl_calls)
+    return session

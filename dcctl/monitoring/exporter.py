@@ -11,6 +11,7 @@ is what the "collector stale" alert watches.
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -114,8 +115,7 @@ class Exporter:
         with self._lock:
             snapshot = {name: (list(s.families), s.duration, s.last_success, s.errors)
                         for name, s in self.states.items()}
-        for families, *_ in snapshot.values():
-            yield from families
+        yield from merged(f for families, *_ in snapshot.values() for f in families)
         duration = GaugeMetricFamily("dcctl_exporter_collector_duration_seconds",
                                      "How long the collector's last run took.", labels=["collector"])
         success = GaugeMetricFamily("dcctl_exporter_collector_last_success_timestamp_seconds",
@@ -130,3 +130,22 @@ class Exporter:
 
     def describe(self):
         return []  # families vary with the data: let the registry call collect() only on scrape
+
+
+def merged(families: Iterable[Any]) -> list[Any]:
+    """One family per metric name: two collectors may add series to the same metric
+    (``dcctl_drift_items`` comes from bare metal and from tenants); the exposition format
+    allows each name once."""
+    by_name: dict[str, Any] = {}
+    for family in families:
+        if family.name not in by_name:
+            by_name[family.name] = family
+            continue
+        first = by_name[family.name]
+        if first is not family and not getattr(first, "_dcctl_merged", False):
+            first = copy.copy(first)  # never grow a collector's stored family
+            first.samples = list(first.samples)
+            first._dcctl_merged = True
+            by_name[family.name] = first
+        first.samples.extend(family.samples)
+    return list(by_name.values())

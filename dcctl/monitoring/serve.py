@@ -11,10 +11,12 @@ from pathlib import Path
 
 from dcctl.monitoring.exporter import CollectorSpec, Exporter
 
-DEFAULT_INTERVALS = {"inventory": 60.0, "openstack_api": 30.0, "baremetal": 30.0, "hardware": 60.0, "playbooks": 30.0}
+DEFAULT_INTERVALS = {"inventory": 60.0, "openstack_api": 30.0, "baremetal": 30.0, "hardware": 60.0, "playbooks": 30.0,
+                     "tenants": 120.0}
 
 
-def build_exporter(inventory_dir: Path, cloud: str | None, intervals: dict[str, float]) -> Exporter:
+def build_exporter(inventory_dir: Path, cloud: str | None, intervals: dict[str, float],
+                   tenants_dir: Path | None = None) -> Exporter:
     """The collectors this exporter runs; a source with no configuration is left out."""
     from dcctl.monitoring.collectors.baremetal import collect_baremetal
     from dcctl.monitoring.collectors.hardware import collect_hardware
@@ -33,6 +35,11 @@ def build_exporter(inventory_dir: Path, cloud: str | None, intervals: dict[str, 
                                    partial(collect_api_health, cloud)))
         specs.append(CollectorSpec("baremetal", intervals.get("baremetal", DEFAULT_INTERVALS["baremetal"]),
                                    partial(collect_baremetal, cloud, inventory_dir)))
+        if tenants_dir is not None and Path(tenants_dir).is_dir():
+            from dcctl.monitoring.collectors.tenants import TenantCollector
+
+            specs.append(CollectorSpec("tenants", intervals.get("tenants", DEFAULT_INTERVALS["tenants"]),
+                                       TenantCollector(cloud, Path(tenants_dir))))
     return Exporter(specs)
 
 
