@@ -407,3 +407,194 @@ def destroy(slug: str, allow_destroy: bool, force: bool, yes: bool, concurrency:
     with holding_lock("tenants", 60):
         report, record = _run(conn, plan, concurrency, "tenant destroy")
     _report(plan, report, record, conn.dcctl_calls.total)
+
+
+# ------------------------------------------------------------------ requests from ministries
+
+requests_option = click.option(
+    "--requests", "requests_dir", type=click.Path(file_okay=False, path_type=Path), envvar="DCCTL_REQUESTS",
+    default=Path("requests"), show_default=True, help="Folder of requests not approved yet (and its _intake.yaml).")
+
+
+@tenant.group()
+def request() -> None:
+    """Tenant requests from ministries: write one, check it, approve it. No cloud is involved.
+
+    A request waits in requests/ until an engineer approves it into tenants/; plan and
+    apply read only tenants/, so nothing reaches the cloud without approval.
+    """
+
+
+@request.command("new")
+@requests_option
+@tenants_option
+@click.option("--slug", help="Short name (default: from the English name).")
+@click.option("--name-en", help="English name, e.g. 'Ministry of Water Resources'.")
+@click.option("--name-ar", help="Arabic name, in Arabic letters.")
+@click.option("--kind", type=click.Choice(["ministry", "independent-entity", "governorate"]))
+@click.option("--phase", type=click.IntRange(1, 3), help="Onboarding phase (default: 1 ministries, 2 others).")
+@click.option("--site", "sites", multiple=True, help="Data-centre site (repeatable; default: a sovereign site).")
+@click.option("--classification", type=click.Choice(["public", "internal", "confidential", "secret"]))
+@click.option("--description")
+@click.option("--contact-name")
+@click.option("--contact-email")
+@click.option("--contact-phone")
+@click.option("--size", type=click.Choice(["small", "medium", "large"]), help="Quota preset (default: small).")
+@click.option("--cidr", help="Address range of the first network (default: a free one).")
+@click.option("--link", "links", multiple=True, help="Shared network to join, OWNER/NETWORK (repeatable).")
+@click.option("--no-links", is_flag=True, help="Join no shared network (default: secretariat/gov-docs).")
+@click.option("--yes", "-y", is_flag=True, help="Ask nothing: defaults for what the flags leave out.")
+@json_option
+def request_new(requests_dir: Path, yes: bool, no_links: bool, **given) -> None:
+    """Write a new request, commented in English and Arabic, to requests/<slug>.yaml.
+
+    \b
+    - asks for what the flags leave out, with defaults, when run on a terminal
+      (--yes, or no terminal: uses the defaults; names and e-mail must then be flags)
+    - defaults: phase from the kind, a sovereign site, internal data, a small quota,
+      a free address range, the secretariat's gov-docs link, three groups
+    - never overwrites a file; then checks the request as `request check` does
+      (exit 1 when it has problems: the file stays, to be completed)
+    """
+    from dcctl.cli.render import emit_json
+    from dcctl.tenants.request import render_request, write_request
+
+    draft = _draft(given, no_links, ask=not yes and sys.stdin.isatty() and not settings().json)
+    path = write_request(render_request(draft), requests_dir, draft.slug)
+    check = _check_request(path, requests_dir)
+    if settings().json:
+        emit_json({"written": str(path), "check": check.as_dict()})
+    else:
+        click.echo(f"written: {path}")
+        _print_check(check)
+    if not check.ok:
+        click.get_current_context().exit(EXIT_INVALID)
+
+
+def _draft(given: dict, no_links: bool, ask: bool):
+    """The flags, completed by prompts (on a terminal) or defaults; missing names and e-mail refused."""
+    from dcctl.tenants import load_tenants
+    from dcctl.tenants.request import (RequestDraft, default_links, default_phase, default_sites, suggest_cidr,
+                                       suggest_slug)
+
+    approved, _ = load_tenants(_tenants_dir())
+    sites = _inventory_sites()
+    value = dict(given)
+
+    def ask_for(name: str, text: str, default=None, **kw):
+        if value.get(name) in (None, (), ""):
+            if ask:
+                value[name] = click.prompt(text, default=default, **kw)
+            elif default is not None:
+                value[name] = default
+
+    ask_for("name_en", "English name (e.g. Ministry of Water Resources)")
+    ask_for("name_ar", "Arabic name / الاسم بالعربية")
+    ask_for("slug", "Short name (slug)", suggest_slug(value.get("name_en") or "") or None)
+    ask_for("kind", "Kind", "ministry", type=click.Choice(["ministry", "independent-entity", "governorate"]))
+    ask_for("phase", "Onboarding phase", default_phase(value["kind"]), type=click.IntRange(1, 3))
+    ask_for("classification", "Data classification", "internal",
+            type=click.Choice(["public", "internal", "confidential", "secret"]))
+    if not value.get("sites"):
+        default = ", ".join(default_sites(sites, value["classification"])) or None
+        ask_for("sites", "Sites (comma-separated)", default)
+    ask_for("contact_email", "Contact e-mail")
+    ask_for("contact_name", "Contact name", f"{value.get('name_en') or 'the entity'} cloud team")
+    ask_for("contact_phone", "Contact phone (optional)", "")
+    ask_for("description", "Description (optional)", "")
+    ask_for("size", "Quota size", "small", type=click.Choice(["small", "medium", "large"]))
+    ask_for("cidr", "Address range of the first network", suggest_cidr(approved))
+    if not no_links and not value.get("links"):
+        ask_for("links", "Shared networks to join (comma-separated, '-' for none)",
+                ", ".join(default_links(approved)) or "-")
+    missing = [f"--{k.replace('_', '-')}" for k in ("name_en", "name_ar", "slug", "contact_email") if not value.get(k)]
+    if missing:
+        raise InputError(f"a new request needs {', '.join(missing)}",
+                         "pass them as flags, or run without --yes on a terminal to be asked")
+    as_list = lambda v: [x.strip() for x in (v.split(",") if isinstance(v, str) else v) if x.strip() not in ("", "-")]  # noqa: E731
+    value["sites"], value["links"] = as_list(value.get("sites") or ()), [] if no_links else as_list(value.get("links") or ())
+    return RequestDraft(**value)
+
+
+def _inventory_sites():
+    from dcctl.inventory import load_inventory
+
+    inventory, problems = load_inventory(settings().inventory_dir)
+    from dcctl.core.problems import errors_in
+
+    return None if errors_in(problems) else inventory.sites
+
+
+def _check_request(path: Path, requests_dir: Path):
+    from dcctl.tenants.request import check_request
+
+    return check_request(path, _tenants_dir(), settings().inventory_dir, requests_dir)
+
+
+def _print_check(check) -> None:
+    from dcctl.tenants.messages import report_lines
+
+    for line in report_lines(check.problems):
+        click.echo(line)
+
+
+@request.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+@requests_option
+@tenants_option
+@json_option
+def request_check(file: Path, requests_dir: Path) -> None:
+    """Explain every problem of a request in plain English and Arabic, with file:line.
+
+    \b
+    - checks it with the approved tenants in tenants/ (same rules as `tenant validate`:
+      a taken short name, an unknown site or link, a site not cleared for the data...)
+    - and the intake rules: an address range no other tenant uses, quotas within the
+      data centre's ceiling (requests/_intake.yaml)
+    - never talks to the cloud; exits 1 when there is an error (warnings do not block)
+    """
+    from dcctl.cli.render import emit_json
+
+    check = _check_request(file, requests_dir)
+    if settings().json:
+        emit_json(check.as_dict())
+    else:
+        _print_check(check)
+    if not check.ok:
+        click.get_current_context().exit(EXIT_INVALID)
+
+
+@request.command("approve")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--by", help="Who approves (recorded with the OS user)  [default: the OS user]")
+@requests_option
+@tenants_option
+@json_option
+def request_approve(file: Path, by: str | None, requests_dir: Path) -> None:
+    """Approve a request: it moves into tenants/ and the approval goes to the audit log.
+
+    \b
+    - checks it again (as `request check`) and refuses on any error
+    - refuses when tenants/<slug>.yaml exists already
+    - moves the file, unchanged, to tenants/<slug>.yaml
+    - records who (OS user and --by), when, the file, the slug and the content's SHA-256
+      in the audit log (`dcctl audit log --tenant SLUG`); if that fails, nothing moves
+    - changes nothing in the cloud: `dcctl tenant plan --tenant SLUG` shows what apply would do
+    """
+    from dcctl.cli.render import emit_json
+    from dcctl.tenants.request import approve_request
+
+    check, approval = approve_request(file, _tenants_dir(), settings().inventory_dir, requests_dir, by)
+    if settings().json:
+        emit_json({"approved": approval is not None, "approval": approval.as_dict() if approval else None,
+                   "check": check.as_dict()})
+    elif approval is None:
+        _print_check(check)
+        click.echo("Not approved: the request has the problems above. / لم تتم الموافقة: في الطلب المشكلات أعلاه.",
+                   err=True)
+    else:
+        click.echo(f"approved: {approval.source} -> {approval.target} by {approval.by} (OS user {approval.os_user}), "
+                   f"sha256 {approval.sha256[:16]}..., audit record {approval.record_id}")
+        click.echo(f"next: commit {approval.target}, then `dcctl tenant plan --tenant {approval.slug}`")
+    if approval is None:
+        click.get_current_context().exit(EXIT_INVALID)
