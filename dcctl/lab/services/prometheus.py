@@ -42,6 +42,9 @@ class Prometheus(LabService):
         node = targets / "node.yml"
         if not node.exists():  # no node_exporter on the rack hosts (yet): no targets
             node.write_text("[]\n")
+        extra = targets / "dcctl.yml"  # more dcctl exporters (job dcctl-extra): none by default
+        if not extra.exists():
+            extra.write_text("[]\n")
         if not self.config_file(lab).exists() or \
                 self.config_file(lab).read_bytes() != CONFIG_SOURCE.read_bytes():
             shutil.copyfile(CONFIG_SOURCE, self.config_file(lab))
