@@ -75,7 +75,7 @@ def load_roster(path: Path, tenant: str, groups: list[str]) -> tuple[Roster, lis
                                       "no-username"))
         elif not USERNAME_RE.match(username):
             hint = (f"write it in lower case: '{username.lower()}'" if USERNAME_RE.match(username.lower()) else
-                    "4 to 64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter")
+                    "3 to 64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter")
             row_problems.append(error(at("username", username), f"row {line}: username '{username}' is not valid", hint,
                                       "bad-username"))
         elif username in first_row_of:
