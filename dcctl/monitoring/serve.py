@@ -13,6 +13,7 @@ from dcctl.monitoring.exporter import CollectorSpec, Exporter
 
 DEFAULT_INTERVALS = {"inventory": 60.0, "openstack_api": 30.0, "baremetal": 30.0, "hardware": 60.0, "playbooks": 30.0,
                      "tenants": 120.0}
+DEFAULT_INTERVALS["services"] = 30.0  # probes of the e-service catalogue (each bounded by its timeout)
 
 
 def build_exporter(inventory_dir: Path, cloud: str | None, intervals: dict[str, float],
@@ -40,6 +41,11 @@ def build_exporter(inventory_dir: Path, cloud: str | None, intervals: dict[str, 
 
             specs.append(CollectorSpec("tenants", intervals.get("tenants", DEFAULT_INTERVALS["tenants"]),
                                        TenantCollector(cloud, Path(tenants_dir))))
+    if tenants_dir is not None and Path(tenants_dir).is_dir():  # the e-service catalogue: no cloud needed
+        from dcctl.monitoring.collectors.services import collect_services
+
+        specs.append(CollectorSpec("services", intervals.get("services", DEFAULT_INTERVALS["services"]),
+                                   partial(collect_services, Path(tenants_dir))))
     return Exporter(specs)
 
 
