@@ -60,6 +60,35 @@ DASHBOARDS = {
               "{{collector}}", "s", thresholds=[(0, "green"), (300, "orange"), (600, "red")]),
         panel("Collector duration", "dcctl_exporter_collector_duration_seconds", legend="{{collector}}", unit="s"),
     ]),
+    "dcctl-tenants": ("Tenants: quota use per ministry and onboarding phase", [
+        panel("Projects per phase", "count by (phase) (dcctl_tenant_project_info)", "stat", "phase {{phase}}",
+              w=6, h=4),
+        panel("Projects the exporter cannot read", "count(dcctl_tenant_project_readable == 0) or vector(0)",
+              "stat", w=6, h=4, thresholds=[(0, "green"), (1, "red")]),
+        panel("Tenant drift (YAML vs cloud)", 'dcctl_drift_items{kind="tenant"}', "stat", w=6, h=4,
+              thresholds=[(0, "green"), (1, "orange")]),
+        panel("Quotas above 90 %",
+              "count(dcctl_tenant_quota_usage / (dcctl_tenant_quota_limit > 0) > 0.9) or vector(0)", "stat",
+              w=6, h=4, thresholds=[(0, "green"), (1, "red")]),
+        panel("Cores used / quota per ministry",
+              'sum by (tenant) (dcctl_tenant_quota_usage{resource="cores"}) / '
+              'sum by (tenant) (dcctl_tenant_quota_limit{resource="cores"} > 0)',
+              "bargauge", "{{tenant}}", "percentunit", thresholds=[(0, "green"), (0.8, "orange"), (0.9, "red")]),
+        panel("RAM used / quota per ministry",
+              'sum by (tenant) (dcctl_tenant_quota_usage{resource="ram_gb"}) / '
+              'sum by (tenant) (dcctl_tenant_quota_limit{resource="ram_gb"} > 0)',
+              "bargauge", "{{tenant}}", "percentunit", thresholds=[(0, "green"), (0.8, "orange"), (0.9, "red")]),
+        panel("Volume storage used / quota per ministry",
+              'sum by (tenant) (dcctl_tenant_quota_usage{resource="gigabytes"}) / '
+              'sum by (tenant) (dcctl_tenant_quota_limit{resource="gigabytes"} > 0)',
+              "bargauge", "{{tenant}}", "percentunit", thresholds=[(0, "green"), (0.8, "orange"), (0.9, "red")]),
+        panel("Cores used per phase",
+              'sum by (phase) (dcctl_tenant_quota_usage{resource="cores"} * on (tenant, project) '
+              "group_left (phase) dcctl_tenant_project_info)", legend="phase {{phase}}"),
+        panel("Fullest quotas (use / limit)",
+              "topk(20, dcctl_tenant_quota_usage / (dcctl_tenant_quota_limit > 0))", "table",
+              "{{tenant}} {{project}} {{resource}}", "percentunit", w=24),
+    ]),
     "dcctl-eservices": ("E-services: the citizen portal's services by category and ministry", [
         panel("Services up", "sum(dcctl_service_up)", "stat", w=6, h=4),
         panel("Services down", "count(dcctl_service_up == 0) or vector(0)", "stat", w=6, h=4,

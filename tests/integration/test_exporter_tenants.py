@@ -138,3 +138,40 @@ def test_a_project_the_reader_cannot_read_is_marked_and_drift_is_left_out(applie
         assert _value(samples, "dcctl_drift_items", kind="tenant") is None
     finally:
         conn.identity.put(grant)
+
+
+def test_the_labs_prometheus_stores_the_tenant_series(applied, lab):
+    """End to end: `dcctl exporter serve` on the port the lab's Prometheus scrapes (job dcctl)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.parse
+    import urllib.request
+
+    from dcctl.lab import orchestrate
+    from dcctl.lab.service import PORTS
+
+    tenants, _conn = applied
+    env = dict(os.environ)
+    for line in orchestrate.env(lab):
+        key, _, value = line.removeprefix("export ").partition("=")
+        env[key] = value.strip("'")
+    query = urllib.parse.quote(f'dcctl_tenant_quota_limit{{job="dcctl",tenant="{SLUG}",resource="cores"}}')
+    with open(lab.paths.logs / "exporter-tenants-test.log", "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "dcctl", "exporter", "serve", "--listen", "127.0.0.1:9180",
+                                 "--tenants", str(tenants), "--interval", "tenants=3"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            result, deadline = [], time.monotonic() + 60
+            while time.monotonic() < deadline and not result:
+                assert proc.poll() is None, (lab.paths.logs / "exporter-tenants-test.log").read_text()[-2000:]
+                url = f"http://127.0.0.1:{PORTS['prometheus']}/api/v1/query?query={query}"
+                with urllib.request.urlopen(url, timeout=5) as answer:
+                    result = json.loads(answer.read())["data"]["result"]
+                time.sleep(1)
+            assert result and float(result[0]["value"][1]) == 12.0
+        finally:
+            proc.terminate()
+            proc.wait(10)
