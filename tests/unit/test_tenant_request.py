@@ -359,3 +359,12 @@ def test_a_request_waiting_in_requests_is_never_validated_planned_or_applied(wor
     dcctl("--os-cloud", "dcctl-lab", "tenant", "plan")
     assert seen and "water-resources" not in seen[0] and "health" in seen[0]
     assert path.exists()
+
+
+def test_the_example_request_in_requests_passes_its_check_against_the_sample_tenants(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    examples = sorted(p for p in Path("requests").glob("*.yaml") if not p.name.startswith("_"))
+    assert examples
+    for path in examples:
+        check = check_request(path, Path("tenants"), INVENTORY, Path("requests"))
+        assert check.problems == [], [str(p) for p in check.problems]
