@@ -474,8 +474,8 @@ def request_new(requests_dir: Path, yes: bool, no_links: bool, **given) -> None:
 def _draft(given: dict, no_links: bool, ask: bool):
     """The flags, completed by prompts (on a terminal) or defaults; missing names and e-mail refused."""
     from dcctl.tenants import load_tenants
-    from dcctl.tenants.request import (RequestDraft, default_links, default_phase, default_sites, suggest_cidr,
-                                       suggest_slug)
+    from dcctl.tenants.request import (RequestDraft, default_links, default_phase, default_sites, split_list,
+                                       suggest_cidr, suggest_slug)
 
     approved, _ = load_tenants(_tenants_dir())
     sites = _inventory_sites()
@@ -511,17 +511,17 @@ def _draft(given: dict, no_links: bool, ask: bool):
     if missing:
         raise InputError(f"a new request needs {', '.join(missing)}",
                          "pass them as flags, or run without --yes on a terminal to be asked")
-    as_list = lambda v: [x.strip() for x in (v.split(",") if isinstance(v, str) else v) if x.strip() not in ("", "-")]  # noqa: E731
-    value["sites"], value["links"] = as_list(value.get("sites") or ()), [] if no_links else as_list(value.get("links") or ())
+    value["sites"] = split_list(value.get("sites"))
+    value["links"] = [] if no_links else split_list(value.get("links"))
     return RequestDraft(**value)
 
 
 def _inventory_sites():
+    """The inventory's sites, to propose one; None when the inventory does not load."""
+    from dcctl.core.problems import errors_in
     from dcctl.inventory import load_inventory
 
     inventory, problems = load_inventory(settings().inventory_dir)
-    from dcctl.core.problems import errors_in
-
     return None if errors_in(problems) else inventory.sites
 
 

@@ -14,7 +14,6 @@ centre's quota ceiling (``requests/_intake.yaml``).
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import ipaddress
 import json
@@ -97,6 +96,9 @@ def check_request(path: Path, tenants_dir: Path, inventory_dir: Path | None,
 
 
 def _refuse_odd_path(path: Path, tenants_dir: Path) -> None:
+    if not tenants_dir.is_dir():
+        raise InputError(f"no tenants directory {display_path(tenants_dir)}",
+                         "run from the repository's top folder, or pass --tenants DIR")
     if not path.is_file():
         raise InputError(f"no request file {display_path(path)}", "give the path of a requests/<slug>.yaml file")
     if path.name.startswith("_") or path.suffix not in (".yaml", ".yml"):
@@ -256,9 +258,6 @@ def render_request(draft: RequestDraft, today: date | None = None) -> str:
     q = QUOTA_SIZES[draft.size]
     today = today or date.today()
     contact_name = draft.contact_name or f"{draft.name_en} cloud team"
-    flow = lambda d: "{" + ", ".join(f"{k}: {v}" for k, v in d.items()) + "}"  # noqa: E731
-    text = lambda s: json.dumps(s, ensure_ascii=False)  # noqa: E731  a JSON string is a valid YAML scalar
-    items = lambda xs: "[" + ", ".join(text(x) for x in xs) + "]"  # noqa: E731
     lines = [
         f"# Tenant request: {draft.name_en}",
         f"# طلب مستأجر سحابي: {draft.name_ar}",
@@ -272,8 +271,8 @@ def render_request(draft: RequestDraft, today: date | None = None) -> str:
         "# الاسم المختصر: حروف إنجليزية صغيرة وأرقام والشرطة '-'. يصبح اسم نطاقكم ومشروعكم في السحابة.",
         f"slug: {draft.slug}",
         "name:",
-        f"  en: {text(draft.name_en)}    # English name / الاسم بالإنجليزية",
-        f"  ar: {text(draft.name_ar)}    # Arabic name, in Arabic letters / الاسم بالعربية وبالحروف العربية",
+        f"  en: {_text(draft.name_en)}    # English name / الاسم بالإنجليزية",
+        f"  ar: {_text(draft.name_ar)}    # Arabic name, in Arabic letters / الاسم بالعربية وبالحروف العربية",
         "# ministry | independent-entity (not attached to a ministry) | governorate",
         "# وزارة (ministry) | جهة غير مرتبطة بوزارة (independent-entity) | محافظة (governorate)",
         f"kind: {draft.kind}",
@@ -282,29 +281,29 @@ def render_request(draft: RequestDraft, today: date | None = None) -> str:
         f"phase: {draft.phase}",
         "# Data-centre sites where it runs (names given by the data centre).",
         "# مواقع مركز البيانات التي يعمل فيها (الأسماء يزودكم بها مركز البيانات).",
-        f"sites: {items(draft.sites)}",
+        f"sites: {_items(draft.sites)}",
         "# How sensitive your data is: public | internal | confidential | secret.",
         "# Confidential and secret data run only in sovereign sites.",
         "# درجة حساسية البيانات: عام (public) | داخلي (internal) | سري (confidential) | سري للغاية (secret).",
         "# البيانات السرية والسرية للغاية تعمل في المواقع السيادية فقط.",
         f"classification: {draft.classification}",
-        f"description: {text(draft.description)}    # optional / وصف مختصر (اختياري)",
+        f"description: {_text(draft.description)}    # optional / وصف مختصر (اختياري)",
         "# Who the data centre contacts about this tenant (at least one).",
         "# جهات الاتصال التي يتواصل معها مركز البيانات بشأن هذا الطلب (واحدة على الأقل).",
         "contacts:",
-        f"  - name: {text(contact_name)}",
+        f"  - name: {_text(contact_name)}",
         "    role: technical    # technical | security | administrative / فني | أمني | إداري",
-        f"    email: {text(draft.contact_email)}",
-        f"    phone: {text(draft.contact_phone)}    # optional, in quotes / اختياري، بين علامتي تنصيص",
+        f"    email: {_text(draft.contact_email)}",
+        f"    phone: {_text(draft.contact_phone)}    # optional, in quotes / اختياري، بين علامتي تنصيص",
         "",
         f"# Resource limits (size '{draft.size}'). Ask for what you need: the data centre sets a ceiling",
         "# per project, and more needs its review. A line left out keeps the cloud's default.",
         "# الحد الأقصى للموارد. اطلبوا ما تحتاجونه فعلاً: لمركز البيانات حد أعلى لكل مشروع وما يزيد عليه",
         "# يحتاج إلى مراجعته. الحقل المحذوف يأخذ القيمة الافتراضية للسحابة.",
         "quota:",
-        f"  compute: {flow(q['compute'])}    # processor cores, memory in GB, servers / أنوية، ذاكرة بالغيغابايت، خوادم",
-        f"  volume: {flow(q['volume'])}    # disks, disk space in GB, snapshots / أقراص، سعة بالغيغابايت، لقطات",
-        f"  network: {flow(q['network'])}",
+        f"  compute: {_flow(q['compute'])}    # processor cores, memory in GB, servers / أنوية، ذاكرة بالغيغابايت، خوادم",
+        f"  volume: {_flow(q['volume'])}    # disks, disk space in GB, snapshots / أقراص، سعة بالغيغابايت، لقطات",
+        f"  network: {_flow(q['network'])}",
         "",
         "# Your networks. Each needs an address range of its own that no other tenant uses;",
         "# the range below is free in the data centre's address plan today.",
@@ -326,7 +325,7 @@ def render_request(draft: RequestDraft, today: date | None = None) -> str:
         "",
         "# Shared government networks of other tenants to join, written OWNER/NETWORK.",
         "# الشبكات الحكومية المشتركة التي تنضمون إليها، بالشكل: الجهة/الشبكة.",
-        f"links: {items(draft.links)}",
+        f"links: {_items(draft.links)}",
         "",
         "# Who may use the tenant: admin (manage), member (use), reader (read only).",
         "# من يستخدم المستأجر: admin (إدارة)، member (استخدام)، reader (قراءة فقط).",
@@ -343,9 +342,28 @@ def render_request(draft: RequestDraft, today: date | None = None) -> str:
         "#     governorate: Basra",
         "#     phase: 3",
         "#     quota:",
-        f"#       compute: {flow(QUOTA_SIZES['small']['compute'])}",
+        f"#       compute: {_flow(QUOTA_SIZES['small']['compute'])}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _flow(values: dict[str, int]) -> str:
+    return "{" + ", ".join(f"{k}: {v}" for k, v in values.items()) + "}"
+
+
+def _text(value: str) -> str:
+    """Quoted for YAML whatever it holds (':', '#', quotes, Arabic): a JSON string is a YAML scalar."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _items(values: list[str]) -> str:
+    return "[" + ", ".join(map(_text, values)) + "]"
+
+
+def split_list(value: str | tuple | list | None) -> list[str]:
+    """'a, b' or ('a', 'b') -> ['a', 'b']; '-' alone means none (an answer to a prompt)."""
+    items = value.split(",") if isinstance(value, str) else list(value or ())
+    return [x.strip() for x in items if x.strip() not in ("", "-")]
 
 
 def write_request(text: str, requests_dir: Path, slug: str) -> Path:
@@ -421,9 +439,6 @@ def approve_request(path: Path, tenants_dir: Path, inventory_dir: Path | None, r
 
 
 def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001
-        import os
+    from dcctl.audit.lock import holder_info
 
-        return str(os.getuid())
+    return holder_info("")["user"]

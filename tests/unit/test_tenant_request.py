@@ -368,3 +368,10 @@ def test_the_example_request_in_requests_passes_its_check_against_the_sample_ten
     for path in examples:
         check = check_request(path, Path("tenants"), INVENTORY, Path("requests"))
         assert check.problems == [], [str(p) for p in check.problems]
+
+
+def test_check_without_a_tenants_folder_says_where_to_run_it(work):
+    path = new_request()
+    result = dcctl("tenant", "request", "check", str(path), "--tenants", "nowhere")
+    assert result.exit_code == 1 and "no tenants directory nowhere" in result.output
+    assert "Traceback" not in result.output
