@@ -90,12 +90,13 @@ def import_(csv_file: Path, slug: str, plan_only: bool, prune: bool, password_di
         click.echo(plan.render(colour=stdout_is_tty()))
     if plan_only or plan.is_empty:
         if settings().json:
-            emit_json({"plan": plan.as_dict(), "results": [], "ok": True, "calls": conn.dcctl_calls.total})
+            emit_json({"plan": plan.as_dict(), "results": [], "ok": True, "calls": conn.dcctl_calls.total,
+                       "write_calls": len(conn.dcctl_calls.write_calls())})
         return
     _confirm(yes, f"Apply these {len(plan.actions)} change(s) to tenant '{slug}' on cloud '{settings().os_cloud}'?")
     with holding_lock("tenants", lock_timeout):
         report, record, passwords = _apply(conn, plan, slug, directory, bool(snap.federated_by()), concurrency)
-    _report(plan, report, record, passwords, conn.dcctl_calls.total)
+    _report(plan, report, record, passwords, conn.dcctl_calls)
 
 
 def _apply(conn, plan, slug: str, directory: Path, federated: bool, concurrency: int):
@@ -109,7 +110,7 @@ def _apply(conn, plan, slug: str, directory: Path, federated: bool, concurrency:
     return report, record, passwords
 
 
-def _report(plan, report, record, passwords, calls: int) -> None:
+def _report(plan, report, record, passwords, calls) -> None:
     from dcctl.cli.render import emit_json
     from dcctl.core.executor import Outcome
 
@@ -117,7 +118,7 @@ def _report(plan, report, record, passwords, calls: int) -> None:
     where = str(passwords.path) if issued else None
     if settings().json:
         emit_json({"plan": plan.as_dict(), "ok": report.ok, "summary": report.summary(), "record": str(record.path),
-                   "calls": calls, "password_file": where, "passwords_issued": issued,
+                   "calls": calls.total, "write_calls": len(calls.write_calls()), "password_file": where, "passwords_issued": issued,
                    "results": [{"key": r.action.key, "outcome": r.outcome.value, "error": r.error,
                                 "attempts": r.attempts} for r in report.results]})
     else:

@@ -167,6 +167,7 @@ def test_a_second_import_plans_nothing_and_writes_nothing(staff):
 
     result, report = _import(staff)
     assert result.exit_code == 0 and report["plan"]["actions"] == [] and report["results"] == []
+    assert report["write_calls"] == 0
     conn = _connect()
     groups = ["admins", "operators", "supervisors"]
     roster, _ = load_roster(staff["csv"], A, groups)
