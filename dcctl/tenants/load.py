@@ -172,5 +172,7 @@ def _tenant_hint(kind: str, err: dict, message: str) -> str:
             return "remove 'ports' or use protocol tcp/udp; ranges are written 8000-8080"
         if "link" in message:
             return "name the owning tenant and its shared network, e.g. secretariat/gov-docs"
+        if "endpoint" in message:
+            return "write https://HOST[:PORT]/PATH, http://HOST[:PORT]/PATH or tcp://HOST:PORT"
         return "correct the value as described"
     return hint_for(kind, err, message) or "see tenants/README.md for the allowed values"

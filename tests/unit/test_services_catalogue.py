@@ -97,7 +97,7 @@ def test_filters_choose_by_tenant_category_and_slug(tmp_path):
 @pytest.mark.parametrize("services, expected", [
     ("services:\n  - {slug: x1, name: {en: Xy, ar: خدمة}, category: taxes, criticality: high,\n"
      "     endpoints: [ftp://127.0.0.1/]}\n",
-     r"finance.yaml:\d+:\d+: error: item 1: an endpoint URL starts with https://, http:// or tcp://"),
+     r"finance.yaml:\d+:\d+: error: item 1: an endpoint URL starts with https://, http:// or tcp://.*\(write https://HOST\[:PORT\]/PATH"),
     ("services:\n  - {slug: x1, name: {en: Xy, ar: خدمة}, category: taxes, criticality: high,\n"
      "     endpoints: ['tcp://127.0.0.1']}\n",
      r"error: item 1: a tcp endpoint is written tcp://HOST:PORT"),
