@@ -74,7 +74,13 @@ def connect(cloud: str | None, **overrides: Any):
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Faults worth retrying: 5xx (except 501), 429, connection failures and timeouts."""
+    """Faults worth retrying: 5xx (except 501), 429, connection failures and timeouts.
+
+    A failed version discovery too: openstacksdk makes a service's proxy on first use
+    from a GET of its version document, and reports any failure of that read (a lost
+    answer included) as "no endpoint data". Nothing was written; a misconfigured
+    endpoint fails again on every attempt and is reported then.
+    """
     import openstack.exceptions
     from keystoneauth1 import exceptions as ka
 
@@ -84,6 +90,8 @@ def is_transient(exc: BaseException) -> bool:
         return getattr(exc, "http_status", 0) in (429, 500, 502, 503, 504)
     if isinstance(exc, openstack.exceptions.HttpException):
         return (exc.status_code or 0) in (429, 500, 502, 503, 504)
+    if isinstance(exc, openstack.exceptions.ServiceDiscoveryException):
+        return True
     if isinstance(exc, openstack.exceptions.SDKException) and "timed out" in str(exc).lower():
         return True
     try:

@@ -119,10 +119,10 @@ def read_snapshot(conn, *, concurrency: int = 6) -> Snapshot:
 
 def _warm_up(conn) -> None:
     """Authenticate once before the parallel reads, so they do not all fetch a token."""
-    from dcctl.core.cloud import service_error
+    from dcctl.core.cloud import retrying_read, service_error
 
     try:
-        conn.session.get_token()
+        retrying_read(conn.session.get_token)
     except Exception as exc:  # noqa: BLE001
         raise service_error(exc, "cannot authenticate to the cloud") from exc
 
@@ -147,16 +147,22 @@ def _next_link(body: dict, key: str) -> str | None:
 
 
 def get_json(adapter, path: str) -> dict:
+    """One GET, repeated on a transient fault (reads are safe to repeat)."""
     from openstack import exceptions
 
-    response = adapter.get(path, raise_exc=False)
-    exceptions.raise_from_response(response)
-    return response.json()
+    from dcctl.core.cloud import retrying_read
+
+    def once() -> dict:
+        response = adapter.get(path, raise_exc=False)
+        exceptions.raise_from_response(response)
+        return response.json()
+
+    return retrying_read(once)
 
 
 def read_quotas(conn, project_ids: Iterable[str], *, concurrency: int = 8) -> dict[str, dict[str, dict]]:
     """Live quota sets of some projects: Neutron in one call when many, Nova and Cinder per project."""
-    from dcctl.core.cloud import service_error
+    from dcctl.core.cloud import retrying_read, service_error
 
     ids = sorted(set(project_ids))
     if not ids:
@@ -170,11 +176,11 @@ def read_quotas(conn, project_ids: Iterable[str], *, concurrency: int = 8) -> di
 
         def one(job: tuple[str, str]) -> tuple[str, str, dict]:
             pid, service = job
-            if service == "compute":
-                return pid, service, get_json(conn.compute, f"/os-quota-sets/{pid}")["quota_set"]
-            if service == "volume":
-                return pid, service, get_json(conn.block_storage, f"/os-quota-sets/{pid}")["quota_set"]
-            return pid, service, get_json(conn.network, f"/quotas/{pid}")["quota"]
+            # the first use of a service discovers its API version: a read, retried like one
+            adapter = retrying_read(lambda: getattr(conn, "block_storage" if service == "volume" else service))
+            if service in ("compute", "volume"):
+                return pid, service, get_json(adapter, f"/os-quota-sets/{pid}")["quota_set"]
+            return pid, service, get_json(adapter, f"/quotas/{pid}")["quota"]
 
         jobs = [(pid, s) for pid in ids for s in ("compute", "volume", "network")
                 if not (s == "network" and pid in neutron)]
