@@ -118,7 +118,8 @@ def _report(plan, report, record, passwords, calls) -> None:
     where = str(passwords.path) if issued else None
     if settings().json:
         emit_json({"plan": plan.as_dict(), "ok": report.ok, "summary": report.summary(), "record": str(record.path),
-                   "calls": calls.total, "write_calls": len(calls.write_calls()), "password_file": where, "passwords_issued": issued,
+                   "calls": calls.total, "write_calls": len(calls.write_calls()),
+                   "password_file": where, "passwords_issued": issued,
                    "results": [{"key": r.action.key, "outcome": r.outcome.value, "error": r.error,
                                 "attempts": r.attempts} for r in report.results]})
     else:

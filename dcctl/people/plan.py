@@ -43,7 +43,8 @@ def plan_people(roster: Roster, groups: list[str], snap: PeopleSnapshot,
     for short in groups:
         live = snap.group_by_name.get(group_name(tenant, short))
         if live is None:
-            problems.append(error(where, f"group '{group_name(tenant, short)}' of tenant '{tenant}' is not in the cloud",
+            problems.append(error(where, f"group '{group_name(tenant, short)}' of tenant '{tenant}' "
+                                         "is not in the cloud",
                                   f"apply the tenant first: dcctl tenant apply --tenant {tenant}", "no-group"))
         elif not is_marked(live.get("description")):
             problems.append(error(where, f"group '{live['name']}' is not managed by dcctl",
@@ -64,10 +65,12 @@ def plan_people(roster: Roster, groups: list[str], snap: PeopleSnapshot,
                                   f"row {member.line}: user '{member.username}' already exists in domain '{tenant}' "
                                   "and was not created by dcctl",
                                   "dcctl never adopts a user made by hand (or by the ministry's admins): "
-                                  "give the person another username, or have the existing user removed", "unmanaged-user"))
+                                  "give the person another username, or have the existing user removed",
+                                  "unmanaged-user"))
             continue
         user_id = _user(user_actions, tenant, snap.domain["id"], member, live, federated)
-        member_of = {short for short, gid in group_ids.items() if live is not None and live["id"] in snap.members.get(gid, set())}
+        member_of = {short for short, gid in group_ids.items()
+                     if live is not None and live["id"] in snap.members.get(gid, set())}
         for short in member.groups:
             if short not in member_of:
                 member_actions.append(_membership(Op.CREATE, tenant, member.username, short, group_ids[short], user_id))
@@ -90,7 +93,8 @@ def plan_people(roster: Roster, groups: list[str], snap: PeopleSnapshot,
         notes.append(f"domain {tenant} is federated (identity provider {', '.join(federated)}): "
                      "new users get no password, they sign in through the identity provider")
     if left_out:
-        notes.append(f"{left_out} group membership(s) the CSV no longer lists were left: run with --prune to remove them")
+        notes.append(f"{left_out} group membership(s) the CSV no longer lists were left: "
+                     "run with --prune to remove them")
     unmanaged = sum(1 for u in snap.users if not is_marked(u.get("description")) and u["name"] not in listed)
     if unmanaged:
         notes.append(f"{unmanaged} user(s) of domain {tenant} not made by dcctl were left alone")

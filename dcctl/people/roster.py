@@ -59,42 +59,43 @@ def load_roster(path: Path, tenant: str, groups: list[str]) -> tuple[Roster, lis
             continue  # a blank line
         raw = lines[line - 1] if line - 1 < len(lines) else ""
 
-        def at(column: str, value: str = "") -> Location:
+        def at(value: str = "") -> Location:  # the value's place in the line when it can be found
             found = raw.find(value) if value else -1
             return Location(shown, line, found + 1 if found >= 0 else 1)
 
         if len(fields) != len(names):
-            problems.append(error(at(""), f"row {line} has {len(fields)} field(s), the header has {len(names)}",
+            problems.append(error(at(), f"row {line} has {len(fields)} field(s), the header has {len(names)}",
                                   "a comma inside a value needs the value in double quotes", "field-count"))
             continue
         value = {name: fields[i].strip() for name, i in index.items()}
         row_problems: list[Problem] = []
         username = value["username"]
         if not username:
-            row_problems.append(error(at("username"), f"row {line}: the username is empty", "fill it in or remove the row",
+            row_problems.append(error(at(), f"row {line}: the username is empty", "fill it in or remove the row",
                                       "no-username"))
         elif not USERNAME_RE.match(username):
             hint = (f"write it in lower case: '{username.lower()}'" if USERNAME_RE.match(username.lower()) else
                     "3 to 64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter")
-            row_problems.append(error(at("username", username), f"row {line}: username '{username}' is not valid", hint,
+            row_problems.append(error(at(username), f"row {line}: username '{username}' is not valid", hint,
                                       "bad-username"))
         elif username in first_row_of:
-            row_problems.append(error(at("username", username),
+            row_problems.append(error(at(username),
                                       f"row {line}: username '{username}' is also on row {first_row_of[username]}",
                                       "each person has one row: merge the two rows (list every group in one)",
                                       "duplicate-username"))
         else:
             first_row_of[username] = line
         if not value["full_name"]:
-            row_problems.append(error(at("full_name"), f"row {line}: the full name of '{username or '?'}' is empty",
+            row_problems.append(error(at(), f"row {line}: the full name of '{username or '?'}' is empty",
                                       "fill in the person's name", "no-name"))
         email = value["email"].lower()
         if not EMAIL_RE.match(email):
-            row_problems.append(error(at("email", value["email"]),
-                                      f"row {line}: e-mail '{value['email']}' of '{username or '?'}' is not an e-mail address",
+            row_problems.append(error(at(value["email"]),
+                                      f"row {line}: e-mail '{value['email']}' of '{username or '?'}' "
+                                      "is not an e-mail address",
                                       "write it as name@ministry.gov.iq", "bad-email"))
         elif email in first_email_row:
-            row_problems.append(warning(at("email", value["email"]),
+            row_problems.append(warning(at(value["email"]),
                                         f"row {line}: e-mail '{email}' is also on row {first_email_row[email]}",
                                         "two accounts for one person? check the rows", "duplicate-email"))
         else:
@@ -102,11 +103,11 @@ def load_roster(path: Path, tenant: str, groups: list[str]) -> tuple[Roster, lis
         wanted = [g.strip() for g in value["groups"].split(GROUP_SEPARATOR) if g.strip()]
         for group in wanted:
             if group not in groups:
-                row_problems.append(error(at("groups", group), f"row {line}: tenant '{tenant}' has no group '{group}'",
+                row_problems.append(error(at(group), f"row {line}: tenant '{tenant}' has no group '{group}'",
                                           did_you_mean(group, groups) or "the tenant's request lists no groups",
                                           "unknown-group"))
         if not wanted:
-            row_problems.append(warning(at("groups"), f"row {line}: '{username or '?'}' is in no group",
+            row_problems.append(warning(at(), f"row {line}: '{username or '?'}' is in no group",
                                         "they could sign in but reach nothing: add a group "
                                         f"({', '.join(groups)})", "no-group"))
         problems += row_problems
