@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from dcctl.cli.settings import Settings
-from dcctl.core.errors import EXIT_OK, EXIT_USAGE, DcctlError
+from dcctl.core.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, DcctlError
 
 # command name -> "module:attribute" of its click command or group
 COMMANDS: dict[str, str] = {
@@ -105,7 +105,10 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: maps dcctl's errors to the documented exit codes."""
     try:
         rv = cli.main(args=argv, prog_name="dcctl", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         click.echo("aborted", err=True)
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:

@@ -1,7 +1,8 @@
 """``dcctl tenant``: validate, plan, apply, drift, show and destroy the tenants in ``tenants/``.
 
 Exit codes: 0 ok, 1 invalid requests or a plan that cannot be made, 3 the cloud
-failed; ``drift`` exits 4 when the cloud differs from the requests.
+failed; ``drift`` exits 4 when the cloud differs from the requests; 130 an apply
+stopped by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import click
 
 from dcctl.cli.locking import holding_lock, lock_timeout_option
 from dcctl.cli.settings import json_option, settings
-from dcctl.core.errors import EXIT_INVALID, EXIT_SERVICE, InputError
+from dcctl.core.errors import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_SERVICE, InputError
 
 EXIT_DRIFT = 4
 
@@ -216,11 +217,16 @@ def _run(conn, plan, concurrency: int, command: str, network_concurrency: int = 
     from dcctl.tenants.apply import apply_tenant_plan
     from dcctl.tenants.record import ApplyRecord
 
+    from dcctl.core.executor import ApplyInterrupted
+
     record = ApplyRecord(command, settings().os_cloud)
     show_bar = sys.stderr.isatty() and not settings().json
     if not show_bar:
-        return apply_tenant_plan(conn, plan, concurrency=concurrency, network_concurrency=network_concurrency,
-                                 recorder=record), record
+        try:
+            return apply_tenant_plan(conn, plan, concurrency=concurrency, network_concurrency=network_concurrency,
+                                     recorder=record), record
+        except ApplyInterrupted as stopped:  # Ctrl-C: what was in flight finished and is recorded
+            return stopped.report, record
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from dcctl.cli.render import console
@@ -232,8 +238,11 @@ def _run(conn, plan, concurrency: int, command: str, network_concurrency: int = 
         def progress(result) -> None:
             bar.update(task, advance=1, description=f"{result.action.kind} {result.action.label}")
 
-        report = apply_tenant_plan(conn, plan, concurrency=concurrency, network_concurrency=network_concurrency,
-                                   recorder=record, on_progress=progress)
+        try:
+            report = apply_tenant_plan(conn, plan, concurrency=concurrency, network_concurrency=network_concurrency,
+                                       recorder=record, on_progress=progress)
+        except ApplyInterrupted as stopped:
+            report = stopped.report
     return report, record
 
 
@@ -243,7 +252,7 @@ def _report(plan, report, record, calls: int) -> None:
 
     if settings().json:
         emit_json({"plan": plan.as_dict(), "ok": report.ok, "summary": report.summary(), "record": str(record.path),
-                   "calls": calls,
+                   "calls": calls, "interrupted": report.interrupted,
                    "results": [{"key": r.action.key, "outcome": r.outcome.value, "error": r.error,
                                 "attempts": r.attempts, "seconds": round(r.seconds, 3)} for r in report.results]})
     else:
@@ -251,6 +260,11 @@ def _report(plan, report, record, calls: int) -> None:
             click.echo(f"failed: {r.action.kind} {r.action.label}: {r.error}", err=True)
         click.echo(report.summary())
         click.echo(f"record: {record.path}", err=True)
+    if report.interrupted:
+        if not settings().json:
+            click.echo("Interrupted: the calls in flight finished and every action is in the audit log; nothing "
+                       "else was started. Run apply again: it continues from what is in the cloud.", err=True)
+        click.get_current_context().exit(EXIT_INTERRUPTED)
     if not report.ok:
         if not settings().json:
             click.echo("Nothing else was started. Fix the cause and run apply again: it continues from "

@@ -1,6 +1,7 @@
 """Errors that end a command, each carrying the exit code the README documents.
 
-0 ok, 1 validation or plan errors, 2 usage (click's own), 3 a service failed.
+0 ok, 1 validation or plan errors, 2 usage (click's own), 3 a service failed,
+130 interrupted by Ctrl-C (128 + SIGINT, as shells report it).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_SERVICE = 3
+EXIT_INTERRUPTED = 130
 
 
 class DcctlError(Exception):

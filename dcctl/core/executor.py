@@ -8,13 +8,21 @@ re-run (which re-plans from live state) converges.
 
 Every outcome goes to the ``recorder`` (one call per action): that is where the
 audit log hooks in.
+
+Ctrl-C (SIGINT, when the apply runs in the main thread) stops the run the same way:
+nothing new starts, no retry is made, the calls in flight finish and are recorded,
+what never started is recorded as skipped, and ``ApplyInterrupted`` (a
+``KeyboardInterrupt`` carrying the report) is raised. A second Ctrl-C raises
+``KeyboardInterrupt`` at once, without waiting to record the calls in flight.
 """
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import Enum
@@ -42,6 +50,7 @@ class ActionResult:
 @dataclass
 class ApplyReport:
     results: list[ActionResult] = field(default_factory=list)
+    interrupted: bool = False  # stopped by Ctrl-C
 
     @property
     def ok(self) -> bool:
@@ -68,6 +77,14 @@ class TransientError(Exception):
     """Raised by ``perform`` (or classified by ``is_transient``) for faults worth retrying."""
 
 
+class ApplyInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped an apply after the calls in flight finished; ``report`` says what was done."""
+
+    def __init__(self, report: ApplyReport) -> None:
+        super().__init__("apply interrupted")
+        self.report = report
+
+
 def apply_plan(plan: Plan, perform: Callable[[Action, dict[str, Any]], Any], *, concurrency: int = 8,
                is_transient: Callable[[BaseException], bool] = lambda e: isinstance(e, TransientError),
                attempts: int = 4, backoff: float = 0.5, recorder: Recorder | None = None,
@@ -78,7 +95,16 @@ def apply_plan(plan: Plan, perform: Callable[[Action, dict[str, Any]], Any], *, 
     ``keep_going``: a failure skips only the actions that depend on it, for plans whose
     parts are independent (the nodes of a rack).
     """
-    recorder = recorder or NullRecorder()
+    with _sigint_stops() as interrupted:
+        report = _apply(plan, perform, concurrency, is_transient, attempts, backoff, recorder or NullRecorder(),
+                        on_progress, keep_going, interrupted)
+    if report.interrupted:
+        raise ApplyInterrupted(report)
+    return report
+
+
+def _apply(plan: Plan, perform, concurrency: int, is_transient, attempts: int, backoff: float,
+           recorder: Recorder, on_progress, keep_going: bool, interrupted: threading.Event) -> ApplyReport:
     by_key = {a.key: a for a in plan.actions}
     pending = {a.key for a in plan.actions}
     values: dict[str, Any] = {}
@@ -104,16 +130,22 @@ def apply_plan(plan: Plan, perform: Callable[[Action, dict[str, Any]], Any], *, 
                 return ActionResult(action, Outcome.DONE, value, seconds=time.monotonic() - start,
                                     attempts=attempt)
             except Exception as exc:  # noqa: BLE001 - every failure becomes a reported result
-                if attempt < attempts and is_transient(exc):
-                    time.sleep(backoff * 2 ** (attempt - 1))
-                    continue
-                return ActionResult(action, Outcome.FAILED, error=_describe(exc),
+                if attempt < attempts and is_transient(exc) and not interrupted.is_set():
+                    if not interrupted.wait(backoff * 2 ** (attempt - 1)):
+                        continue
+                error = _describe(exc)
+                if interrupted.is_set() and is_transient(exc):
+                    error = f"not retried (interrupted): {error}"
+                return ActionResult(action, Outcome.FAILED, error=error,
                                     seconds=time.monotonic() - start, attempts=attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="apply") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="apply")
+    aborted = True  # until the loop ends normally: then wait for the pool, else (a second Ctrl-C) do not
+    try:
         running: dict[Future, str] = {}
         while pending or running:
+            stop = stop or interrupted.is_set()
             if not stop:
                 for key in [k for k in sorted(pending, key=_order(plan)) if ready(k)]:
                     if len(running) >= concurrency:
@@ -122,8 +154,9 @@ def apply_plan(plan: Plan, perform: Callable[[Action, dict[str, Any]], Any], *, 
                     running[pool.submit(run, by_key[key])] = key
             for key in [k for k in pending if blocked(k) or stop]:
                 pending.discard(key)
-                outcome[key] = ActionResult(by_key[key], Outcome.SKIPPED,
-                                            error="a dependency failed" if blocked(key) else "apply stopped")
+                reason = ("a dependency failed" if blocked(key) else
+                          "apply interrupted" if interrupted.is_set() else "apply stopped")
+                outcome[key] = ActionResult(by_key[key], Outcome.SKIPPED, error=reason)
                 recorder.record(outcome[key])
             if not running:
                 if pending:  # a dependency cycle or a dependency on an unknown failure
@@ -132,7 +165,7 @@ def apply_plan(plan: Plan, perform: Callable[[Action, dict[str, Any]], Any], *, 
                         outcome[key] = ActionResult(by_key[key], Outcome.SKIPPED, error="unmet dependency")
                         recorder.record(outcome[key])
                 break
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)  # wakes up for Ctrl-C
             for fut in finished:
                 key = running.pop(fut)
                 result = fut.result()
@@ -145,7 +178,34 @@ def apply_plan(plan: Plan, perform: Callable[[Action, dict[str, Any]], Any], *, 
                 recorder.record(result)
                 if on_progress:
                     on_progress(result)
-    return ApplyReport([outcome[a.key] for a in plan.actions if a.key in outcome])
+        aborted = False
+    finally:
+        pool.shutdown(wait=not aborted, cancel_futures=True)
+    return ApplyReport([outcome[a.key] for a in plan.actions if a.key in outcome], interrupted=interrupted.is_set())
+
+
+@contextmanager
+def _sigint_stops() -> Iterator[threading.Event]:
+    """While the block runs, the first Ctrl-C sets the event instead of raising; the second raises.
+
+    Only in the main thread and over Python's own handler: elsewhere the event is
+    never set and Ctrl-C behaves as it always does.
+    """
+    interrupted = threading.Event()
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield interrupted
+        return
+
+    def first(signum, frame) -> None:
+        interrupted.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the next one aborts at once
+
+    signal.signal(signal.SIGINT, first)
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _order(plan: Plan) -> Callable[[str], int]:
