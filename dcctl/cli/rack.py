@@ -209,12 +209,15 @@ def show(rack_name: str, no_health: bool, bmc_ca: str | None) -> None:
 @click.argument("rack_name", metavar="[RACK]", required=False)
 @all_option
 @click.option("--plan", "plan_only", is_flag=True, help="Show the plan; change nothing.")
+@click.option("--prune", is_flag=True,
+              help="Also delete orphan nodes: enrolled by dcctl, no longer in the inventory, not in use.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before deleting (--prune).")
 @profile_option
 @_concurrency_option(CONCURRENCY)
 @lock_timeout_option
 @json_option
-def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, deploy_profile: str | None,
-           concurrency: int, lock_timeout: float) -> None:
+def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, prune: bool, yes: bool,
+           deploy_profile: str | None, concurrency: int, lock_timeout: float) -> None:
     """Create or update the Ironic nodes and ports of a rack's servers, from the inventory.
 
     \b
@@ -224,7 +227,11 @@ def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, deploy_profi
       resource class by role; interfaces and extra driver_info from the deploy profile
     - one port per NIC MAC (pxe_enabled as the inventory says)
     - plans from a snapshot of Ironic (one list call for nodes, one for ports):
-      + create, ~ update; orphan nodes and foreign ports are noted, never deleted
+      + create, ~ update; orphan nodes and foreign ports are noted, not deleted
+    - --prune: - delete the orphans of the rack (of every rack with --all) that dcctl
+      enrolled (extra.managed_by), whose name no device of the inventory has, and that
+      are in enroll, manageable or available with nothing under way; each is read again
+      just before its delete; asks first (--yes to skip; required when not on a terminal)
     - applies concurrently; a failing node (missing credentials, Ironic refusing)
       is reported and the others go on; a re-run continues from what exists
     - exits 1 on input errors, 3 when Ironic failed any write
@@ -243,7 +250,8 @@ def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, deploy_profi
     devices = _servers(inv, racks)
     specs = node_specs(inv, devices, profile)
     conn = _connect()
-    plan = plan_enroll(specs, _snapshot(conn), set(racks) if rack_name else None)
+    plan = plan_enroll(specs, _snapshot(conn), set(racks) if rack_name else None, prune=prune,
+                       listed=set(inv.devices))
     for d in devices:
         if d.bmc is None:
             plan.notes.append(f"skipped: server {d.name} has no bmc in the inventory")
@@ -258,6 +266,14 @@ def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, deploy_profi
         if settings().json:
             emit_json({"plan": plan.as_dict(), "applied": False})
         return
+    deletions = plan.counts()["delete"]
+    if deletions and not yes:
+        import sys
+
+        if not sys.stdin.isatty():
+            raise InputError(f"refusing to delete {deletions} orphan node(s) without confirmation; nothing was "
+                             f"changed", "pass --yes to prune non-interactively")
+        click.confirm(f"Delete {deletions} orphan node(s) from Ironic?", abort=True, err=True)
     recorder = EnrollRecorder()
 
     def said(result) -> None:

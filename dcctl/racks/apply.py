@@ -3,7 +3,8 @@
 Credentials are resolved from each node's reference here, at the moment of the write,
 and go only into the request body; an error that would echo them is scrubbed. The
 nodes of a rack are independent, so one failing node (credentials missing, Ironic
-refusing a field) skips only its own ports, never the other nodes.
+refusing a field) skips only its own ports, never the other nodes. A pruned node is read
+again just before its delete: one that got busy since the plan is left alone.
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ def _perform(baremetal, credentials: CredentialCache, action: Action, results: d
             patch.append({"op": "add", "path": "/" + change.field.replace(".", "/"), "value": value})
         baremetal.patch_node(action.payload["node_id"], patch)
         return action.payload["node_id"]
+    if action.kind == "node" and action.op is Op.DELETE:
+        return _delete_orphan(baremetal, action.payload["node_id"])
     if action.kind == "port" and action.op is Op.CREATE:
         port = action.payload["port"]
         node_id = action.payload["node_id"] or results[f"node:{action.payload['node']}"]
@@ -108,3 +111,23 @@ def _perform(baremetal, credentials: CredentialCache, action: Action, results: d
                              [{"op": "replace", "path": "/pxe_enabled", "value": port.pxe}])
         return action.payload["port_id"]
     raise ValueError(f"dcctl cannot {action.op.value} a {action.kind}")  # pragma: no cover
+
+
+def _delete_orphan(baremetal, node_id: str) -> str:
+    """Delete a pruned node if it still may be (see :func:`dcctl.racks.plan.prune_refusal`)."""
+    from openstack.exceptions import NotFoundException
+
+    from dcctl.racks.ironic import NodeState
+    from dcctl.racks.plan import prune_refusal
+
+    try:
+        node = baremetal.get_node(node_id, fields=["uuid", "name", "provision_state", "target_provision_state",
+                                                    "extra"])
+    except NotFoundException:
+        return node_id  # already gone: what the plan wanted
+    refusal = prune_refusal(NodeState(node.id, node.name, node.provision_state, node.target_provision_state,
+                                      body={"extra": dict(node.extra or {})}))
+    if refusal:
+        raise RuntimeError(f"not deleted, it changed since the plan: {refusal}")
+    baremetal.delete_node(node_id)
+    return node_id

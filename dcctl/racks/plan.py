@@ -1,8 +1,11 @@
 """Enroll plan and drift: the inventory's servers compared with an Ironic snapshot. Pure.
 
 The plan creates what is missing (a node, then its ports), updates fields that differ,
-and only *notes* what Ironic has beyond the inventory (orphan nodes, extra ports,
-MACs held by a node dcctl does not manage): nothing is deleted.
+and *notes* what Ironic has beyond the inventory (orphan nodes, extra ports, MACs held by
+a node dcctl does not manage). Nothing is deleted unless asked: with ``prune`` the orphan
+nodes dcctl manages (``extra.managed_by``) that are not in use (enroll, manageable,
+available, nothing under way) and whose name no device of the inventory has are deleted,
+first, so a MAC one of them held can go to the server that has it now.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from dcctl.core.plan import Action, Change, Op, Plan, diff_fields
-from dcctl.racks.desired import NodeSpec, flatten
+from dcctl.racks.desired import MANAGED_BY, NodeSpec, flatten
 from dcctl.racks.ironic import IronicSnapshot, NodeState
 
 CREDENTIAL_FIELDS = ("driver_info.redfish_username", "driver_info.redfish_password")
+# states Ironic deletes a node from and in which no instance runs on it
+PRUNABLE_STATES = frozenset({"enroll", "manageable", "available"})
 
 
 def node_key(name: str) -> str:
@@ -29,11 +34,41 @@ def credentials_shown(spec: NodeSpec) -> str:
     return f"(from {spec.credentials})"
 
 
-def plan_enroll(specs: list[NodeSpec], snapshot: IronicSnapshot, racks: set[str] | None = None) -> Plan:
-    """Actions that bring Ironic to ``specs``; ``racks`` (None: every rack) scopes the orphan notes."""
+def plan_enroll(specs: list[NodeSpec], snapshot: IronicSnapshot, racks: set[str] | None = None, *,
+                prune: bool = False, listed: frozenset[str] | set[str] = frozenset()) -> Plan:
+    """Actions that bring Ironic to ``specs``; ``racks`` (None: every rack) scopes the orphans.
+
+    ``listed``: the name of every device of the inventory, enrolled now or not (a server not
+    cabled yet keeps its node). ``prune``: delete the orphans :func:`prune_refusal` allows.
+    """
     plan = Plan()
     wanted_macs = {p.mac: s for s in specs for p in s.ports}
     names = {s.name for s in specs}
+    pruned: dict[str, str] = {}  # node id -> key of its delete action
+    for node in snapshot.nodes:
+        if node.name in names:
+            continue
+        rack = node.body.get("extra", {}).get("dcctl_rack")
+        if racks is not None and rack not in racks:
+            continue
+        shown = f"node {node.name or node.id}" + (f" (rack {rack})" if rack else "")
+        if node.name in listed:
+            plan.notes.append(f"kept: {shown} is a device of the inventory that dcctl does not enroll now "
+                              f"(not cabled, or no bmc); dcctl leaves it alone")
+            continue
+        refusal = prune_refusal(node)
+        if not prune:
+            hint = "; `--prune` deletes it" if refusal is None else ""
+            plan.notes.append(f"orphan: {shown} is in Ironic but not in the inventory; dcctl leaves it alone{hint}")
+        elif refusal:
+            plan.notes.append(f"orphan: {shown} is in Ironic but not in the inventory; kept: {refusal}")
+        else:
+            key = node_key(node.name or node.id)
+            pruned[node.id] = key
+            plan.actions.append(Action(Op.DELETE, "node", key, f"{node.name or node.id} (rack {rack or '?'}, "
+                                       f"{node.provision_state}, not in the inventory)", rack or "",
+                                       (Change("provision_state", node.provision_state, None),),
+                                       payload={"node_id": node.id, "name": node.name}))
     for spec in specs:
         node = snapshot.by_name.get(spec.name)
         if node is None:
@@ -46,15 +81,7 @@ def plan_enroll(specs: list[NodeSpec], snapshot: IronicSnapshot, racks: set[str]
             if changes:
                 plan.actions.append(Action(Op.UPDATE, "node", node_key(spec.name), _label(spec), spec.rack,
                                            changes, payload={"spec": spec, "node_id": node.id}))
-        _plan_ports(plan, spec, node, snapshot, names)
-    for node in snapshot.nodes:
-        if node.name in names:
-            continue
-        rack = node.body.get("extra", {}).get("dcctl_rack")
-        if racks is None or rack in racks:
-            where = f" (rack {rack})" if rack else ""
-            plan.notes.append(f"orphan: node {node.name or node.id}{where} is in Ironic but not in the "
-                              f"inventory; dcctl leaves it alone")
+        _plan_ports(plan, spec, node, snapshot, names, pruned)
     for spec in specs:
         node = snapshot.by_name.get(spec.name)
         for port in snapshot.ports_of(node.id) if node else []:
@@ -62,6 +89,18 @@ def plan_enroll(specs: list[NodeSpec], snapshot: IronicSnapshot, racks: set[str]
                 plan.notes.append(f"extra port: {port.address} on node {spec.name} is not a NIC of "
                                   f"{spec.name} in the inventory; dcctl leaves it alone")
     return plan
+
+
+def prune_refusal(node: NodeState) -> str | None:
+    """Why an orphan ``node`` must stay even with --prune (None: dcctl may delete it)."""
+    if node.body.get("extra", {}).get("managed_by") != MANAGED_BY:
+        return "dcctl did not enroll it (extra.managed_by is not dcctl)"
+    if node.in_transition:
+        return f"busy: '{node.provision_state}' on its way to '{node.target_provision_state}'"
+    if node.provision_state not in PRUNABLE_STATES:
+        return (f"in '{node.provision_state}': dcctl prunes only nodes in enroll, manageable or available "
+                f"(undeploy it first)")
+    return None
 
 
 def node_changes(spec: NodeSpec, node: NodeState) -> tuple[Change, ...]:
@@ -79,16 +118,17 @@ def node_changes(spec: NodeSpec, node: NodeState) -> tuple[Change, ...]:
 
 
 def _plan_ports(plan: Plan, spec: NodeSpec, node: NodeState | None, snapshot: IronicSnapshot,
-                names: set[str]) -> None:
+                names: set[str], pruned: dict[str, str]) -> None:
     for port in spec.ports:
         live = snapshot.ports_by_mac.get(port.mac)
         label = f"{port.mac} on {spec.name} ({port.nic}{', pxe' if port.pxe else ''})"
-        if live is None:
+        if live is None or live.node_id in pruned:  # none, or its node is deleted first
+            freed = (pruned[live.node_id],) if live is not None else ()
             plan.actions.append(Action(
                 Op.CREATE, "port", port_key(port.mac), label, spec.rack,
                 (Change("address", None, port.mac), Change("node", None, spec.name),
                  Change("pxe_enabled", None, port.pxe)),
-                depends_on=() if node else (node_key(spec.name),),
+                depends_on=(() if node else (node_key(spec.name),)) + freed,
                 payload={"port": port, "node": spec.name, "node_id": node.id if node else None}))
             continue
         owner = snapshot.by_id.get(live.node_id)

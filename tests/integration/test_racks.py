@@ -235,6 +235,51 @@ def test_drift_finds_a_changed_bmc_address_and_a_lost_port_and_enroll_repairs_bo
     assert [d for d in again.json["drift"] if d["node"] in ours] == []
 
 
+def test_prune_deletes_a_renamed_servers_old_node_after_asking_and_its_macs_go_to_the_new_one(
+        env, baremetal, tmp_path):
+    """anb-cmp02 renamed anb-cmp12 in a copy of the inventory: the old node is an orphan dcctl
+    enrolled, idle, so --prune deletes it; a node of the same rack dcctl did not enroll stays."""
+    renamed = edited_inventory(tmp_path, "anbar.yaml", ("name: anb-cmp02", "name: anb-cmp12"))
+    macs = {"52:54:00:b0:ae:fd", *[p.address for p in baremetal.ports(node=baremetal.find_node("anb-cmp02").id)]}
+    foreign = baremetal.create_node(name="racks-prune-foreign", driver="redfish", extra={"dcctl_rack": "anb-r01"})
+    try:
+        noted = dcctl(env, "rack", "enroll", "anb-r01", "--plan", "--json", inventory=renamed).json["plan"]
+        assert not [a for a in noted["actions"] if a["op"] == "delete"]
+        assert any("node anb-cmp02 (rack anb-r01)" in n and n.endswith("`--prune` deletes it")
+                   for n in noted["notes"])
+
+        plan = dcctl(env, "rack", "enroll", "anb-r01", "--prune", "--plan", "--json", inventory=renamed).json["plan"]
+        assert [(a["op"], a["key"]) for a in plan["actions"]][:2] == [("delete", "node:anb-cmp02"),
+                                                                     ("create", "node:anb-cmp12")]
+        ports = [a for a in plan["actions"] if a["kind"] == "port"]
+        assert {a["key"] for a in ports} == {f"port:{m}" for m in macs}
+        assert all(set(a["depends_on"]) == {"node:anb-cmp02", "node:anb-cmp12"} for a in ports)
+        assert any("node racks-prune-foreign (rack anb-r01)" in n and "kept: dcctl did not enroll it" in n
+                   for n in plan["notes"])
+
+        refused = dcctl(env, "rack", "enroll", "anb-r01", "--prune", inventory=renamed)
+        assert refused.code == 1 and "pass --yes" in refused.err
+        assert baremetal.find_node("anb-cmp02") is not None
+
+        run = dcctl(env, "rack", "enroll", "anb-r01", "--prune", "--yes", "--json", inventory=renamed)
+        assert run.code == 0, run.out + run.err
+        assert baremetal.find_node("anb-cmp02") is None
+        new = baremetal.find_node("anb-cmp12")
+        assert {p.address for p in baremetal.ports(node=new.id)} == macs
+        assert baremetal.find_node("racks-prune-foreign") is not None
+        audit = dcctl(env, "audit", "log", "--rack", "anb-r01", "--json")
+        assert "delete node" in audit.out and "anb-cmp02" in audit.out
+
+        back = dcctl(env, "rack", "enroll", "anb-r01", "--prune", "--yes")  # the real inventory again
+        assert back.code == 0, back.out + back.err
+        assert "Plan: 3 to create, 0 to change, 1 to delete." in back.out
+        assert baremetal.find_node("anb-cmp12") is None
+        assert {p.address for p in baremetal.ports(node=baremetal.find_node("anb-cmp02").id)} == macs
+    finally:
+        baremetal.delete_node(foreign)
+        delete_nodes(baremetal, {"anb-cmp12"})
+
+
 # -- provision and power ----------------------------------------------------------------------
 
 def test_provision_a_rack_to_active_powers_on_its_emulated_systems(env, facts):
@@ -264,6 +309,17 @@ def test_power_off_a_rack_needs_confirmation_then_powers_every_system_off(env, f
     assert all(n["ok"] and n["power_state"] == "power off" for n in run.json["nodes"])
     for name in ("bgw-ctl01", "bgw-ctl02", "bgw-ctl03"):
         assert bmc(facts, name).power_state.value == "Off"
+
+
+def test_prune_keeps_an_orphan_that_is_deployed(env, tmp_path):
+    """bgw-ctl03 is active (provisioned above): renamed in a copy of the inventory, its node is
+    kept, with the reason, even with --prune."""
+    renamed = edited_inventory(tmp_path, "baghdad/hall-a.yaml", ("name: bgw-ctl03", "name: bgw-ctl13"))
+    run = dcctl(env, "rack", "enroll", "bgw-a01", "--prune", "--plan", "--json", inventory=renamed)
+    assert run.code == 0, run.err
+    plan = run.json["plan"]
+    assert not [a for a in plan["actions"] if a["op"] == "delete"]
+    assert any("node bgw-ctl03 (rack bgw-a01)" in n and "kept: in 'active'" in n for n in plan["notes"])
 
 
 def test_a_wrong_system_id_fails_that_node_with_ironic_last_error_and_a_rerun_continues(env, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,70 @@ def test_drift_names_missing_extra_and_mismatched_nodes_and_macs(specs):
     assert ("extra-port", "bsr-cmp01", "port") in found
     assert ("extra-node", "retired-01", "") in found
     assert find_drift(specs, enrolled(specs)) == []
+
+
+# -- prune ---------------------------------------------------------------------------------
+
+def orphan(name: str, state: str = "available", *, rack: str = "bsr-r01", managed: bool = True,
+           target: str | None = None) -> NodeState:
+    extra = {"dcctl_rack": rack, **({"managed_by": "dcctl"} if managed else {})}
+    return NodeState(f"uuid-{name}", name, state, target, body={"extra": extra})
+
+
+def test_prune_deletes_the_idle_orphans_dcctl_enrolled_and_keeps_the_rest_with_a_reason(specs):
+    snapshot = enrolled(specs)
+    others = [orphan("old-server"), orphan("old-enrolled", "enroll"), orphan("old-deployed", "active"),
+              orphan("old-busy", "manageable", target="available"), orphan("someone-elses", managed=False)]
+    plan = plan_enroll(specs, IronicSnapshot(snapshot.nodes + others, snapshot.ports), prune=True)
+    assert [(a.op, a.key) for a in plan.actions] == [(Op.DELETE, "node:old-server"),
+                                                     (Op.DELETE, "node:old-enrolled")]
+    assert plan.actions[0].payload == {"node_id": "uuid-old-server", "name": "old-server"}
+    assert plan.actions[0].scope == "bsr-r01"
+    notes = "\n".join(plan.notes)
+    assert "node old-deployed (rack bsr-r01) is in Ironic but not in the inventory; kept: in 'active'" in notes
+    assert "node old-busy (rack bsr-r01) is in Ironic but not in the inventory; kept: busy" in notes
+    assert "node someone-elses (rack bsr-r01) is in Ironic but not in the inventory; kept: dcctl did not " \
+           "enroll it" in notes
+    assert plan.summary() == "Plan: 0 to create, 0 to change, 2 to delete."
+
+
+def test_without_prune_orphans_are_only_noted_with_what_prune_would_do(specs):
+    snapshot = enrolled(specs)
+    plan = plan_enroll(specs, IronicSnapshot(snapshot.nodes + [orphan("old-server"), orphan("old-deployed", "active")],
+                                             snapshot.ports))
+    assert plan.is_empty
+    assert any("node old-server" in n and n.endswith("`--prune` deletes it") for n in plan.notes)
+    assert not any("node old-deployed" in n and "--prune" in n for n in plan.notes)
+
+
+def test_prune_never_deletes_the_node_of_a_device_the_inventory_still_lists(specs):
+    """A server moved back to an earlier build-out status is left out of the specs, not pruned."""
+    snapshot = enrolled(specs)
+    without = [s for s in specs if s.name != "bsr-cmp02"]
+    plan = plan_enroll(without, snapshot, prune=True, listed={s.name for s in specs})
+    assert plan.is_empty
+    assert any(n.startswith("kept: node bsr-cmp02 (rack bsr-r01) is a device of the inventory") for n in plan.notes)
+
+
+def test_prune_is_scoped_to_the_racks_planned(specs):
+    snapshot = enrolled(specs)
+    nodes = snapshot.nodes + [orphan("old-basra"), orphan("old-baghdad", rack="bgw-a01")]
+    plan = plan_enroll([s for s in specs if s.rack == "bgw-a01"], IronicSnapshot(nodes, snapshot.ports),
+                       {"bgw-a01"}, prune=True, listed={s.name for s in specs})
+    assert [a.key for a in plan.actions] == ["node:old-baghdad"]
+
+
+def test_a_renamed_server_gets_the_macs_of_its_pruned_old_node(specs):
+    """The old node is deleted first; the new node's ports wait for it, not a conflict note."""
+    snapshot = enrolled(specs)
+    old = snapshot.by_name["bsr-cmp02"]
+    old.body["extra"]["managed_by"] = "dcctl"
+    renamed = [s if s.name != "bsr-cmp02" else replace(s, name="bsr-cmp12") for s in specs]
+    plan = plan_enroll(renamed, snapshot, prune=True, listed={s.name for s in renamed})
+    keys = [(a.op, a.key) for a in plan.actions]
+    assert keys[0] == (Op.DELETE, "node:bsr-cmp02")
+    assert (Op.CREATE, "node:bsr-cmp12") in keys
+    ports = [a for a in plan.actions if a.kind == "port"]
+    assert {a.payload["node"] for a in ports} == {"bsr-cmp12"} and len(ports) == 2
+    assert all(set(a.depends_on) == {"node:bsr-cmp12", "node:bsr-cmp02"} for a in ports)
+    assert not [n for n in plan.notes if n.startswith("conflict")]

@@ -71,6 +71,12 @@ class FakeIronic:
         for op in patch:
             self.nodes[node_id]["instance_info"][op["path"].rsplit("/", 1)[1]] = op["value"]
 
+    def put(self, url, json, microversion=None):
+        """``PUT /nodes/{id}/states/provision`` as dcctl sends it (202 Accepted)."""
+        _, _, node_id, _, _ = url.split("/")
+        self.set_node_provision_state(node_id, json["target"])
+        return SimpleNamespace(status_code=202)
+
     def set_node_provision_state(self, node_id, verb):
         n = self.nodes[node_id]
         self.calls.append((node_id, verb))
