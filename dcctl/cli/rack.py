@@ -228,10 +228,10 @@ def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, prune: bool,
     - one port per NIC MAC (pxe_enabled as the inventory says)
     - plans from a snapshot of Ironic (one list call for nodes, one for ports):
       + create, ~ update; orphan nodes and foreign ports are noted, not deleted
-    - --prune: - delete the orphans of the rack (of every rack with --all) that dcctl
-      enrolled (extra.managed_by), whose name no device of the inventory has, and that
-      are in enroll, manageable or available with nothing under way; each is read again
-      just before its delete; asks first (--yes to skip; required when not on a terminal)
+    - --prune: also deletes (-) the orphans of the rack (of every rack with --all) that
+      dcctl enrolled (extra.managed_by), whose name no device of the inventory has, and
+      that are in enroll, manageable or available with nothing under way; each is read
+      again just before its delete; asks first (--yes to skip; required off a terminal)
     - applies concurrently; a failing node (missing credentials, Ironic refusing)
       is reported and the others go on; a re-run continues from what exists
     - exits 1 on input errors, 3 when Ironic failed any write
