@@ -42,6 +42,7 @@ class _State:
     errors: int = 0
     runs: int = 0
     last_error: str = ""
+    blocks: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # name -> (HELP/TYPE, samples)
 
 
 class Exporter:
@@ -53,6 +54,8 @@ class Exporter:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._version = 0  # bumped by every successful collection
+        self._body: tuple[int, bytes, bytes] = (-1, b"", b"")  # (version, text, gzipped text)
 
     # -- background collection ------------------------------------------------
     def run_once(self, name: str) -> None:
@@ -71,9 +74,12 @@ class Exporter:
                 state.last_error = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
             log.warning("collector %s failed (keeping its last samples): %s", name, self.states[name].last_error)
             return
+        blocks = render_blocks(families)  # text rendered once per collection, not once per scrape
         with self._lock:
             state = self.states[name]
             state.families = families
+            state.blocks = blocks
+            self._version += 1
             state.duration = time.monotonic() - start
             state.last_success = state.last_attempt = time.time()
             state.runs += 1
@@ -108,6 +114,37 @@ class Exporter:
         return False
 
     # -- scrape ---------------------------------------------------------------
+    def exposition(self, gzipped: bool = False) -> bytes:
+        """The scrape body (text format 0.0.4): the collectors' text, joined once per change,
+        then the exporter's own health, the only part rendered per scrape."""
+        import gzip
+
+        with self._lock:
+            version, text, packed = self._body
+            if version != self._version:
+                text = join_blocks(s.blocks for s in self.states.values())
+                packed = gzip.compress(text, compresslevel=1) if text else b""
+                self._body = (self._version, text, packed)
+            health = self._health()
+        own = render_text(health)
+        # gzip members may be concatenated (RFC 1952): the cached member, then the health
+        return packed + gzip.compress(own, compresslevel=1) if gzipped else text + own
+
+    def _health(self) -> list:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        duration = GaugeMetricFamily("dcctl_exporter_collector_duration_seconds",
+                                     "How long the collector's last run took.", labels=["collector"])
+        success = GaugeMetricFamily("dcctl_exporter_collector_last_success_timestamp_seconds",
+                                    "When the collector last succeeded (0: never).", labels=["collector"])
+        errors = CounterMetricFamily("dcctl_exporter_collector_errors",
+                                     "Collector runs that failed.", labels=["collector"])
+        for name, state in sorted(self.states.items()):
+            duration.add_metric([name], state.duration)
+            success.add_metric([name], state.last_success)
+            errors.add_metric([name], state.errors)
+        return [duration, success, errors]
+
     def collect(self):
         """What a scrape returns: every collector's last families, plus the exporter's own health."""
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -149,3 +186,39 @@ def merged(families: Iterable[Any]) -> list[Any]:
             by_name[family.name] = first
         first.samples.extend(family.samples)
     return list(by_name.values())
+
+
+class _Families:
+    """The registry interface ``generate_latest`` needs, over a fixed list of families."""
+
+    def __init__(self, families: Iterable[Any]) -> None:
+        self.families = list(families)
+
+    def collect(self):
+        return iter(self.families)
+
+
+def render_text(families: Iterable[Any]) -> bytes:
+    from prometheus_client import generate_latest
+
+    return generate_latest(_Families(families))
+
+
+def render_blocks(families: Iterable[Any]) -> dict[str, tuple[bytes, bytes]]:
+    """Each family as text, split into its HELP/TYPE header and its sample lines."""
+    blocks: dict[str, tuple[bytes, bytes]] = {}
+    for family in merged(families):
+        text = render_text([family])
+        lines = text.splitlines(keepends=True)
+        header = b"".join(line for line in lines if line.startswith(b"# "))
+        blocks[family.name] = (header, b"".join(line for line in lines if not line.startswith(b"# ")))
+    return blocks
+
+
+def join_blocks(per_collector: Iterable[dict[str, tuple[bytes, bytes]]]) -> bytes:
+    """Every collector's blocks, one header per metric name (names shared by collectors merged)."""
+    joined: dict[str, list[bytes]] = {}
+    for blocks in per_collector:
+        for name, (header, samples) in blocks.items():
+            joined.setdefault(name, [header]).append(samples)
+    return b"".join(b"".join(parts) for parts in joined.values())

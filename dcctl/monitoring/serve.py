@@ -49,14 +49,39 @@ def build_exporter(inventory_dir: Path, cloud: str | None, intervals: dict[str, 
     return Exporter(specs)
 
 
+def start_server(exporter: Exporter, host: str, port: int):
+    """An HTTP server (own thread) answering ``/metrics`` with the exporter's cached text."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server interface
+            if self.path.split("?")[0] not in ("/metrics", "/"):
+                self.send_error(404, "try /metrics")
+                return
+            gzipped = "gzip" in self.headers.get("Accept-Encoding", "")
+            body = exporter.exposition(gzipped=gzipped)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            if gzipped:
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:  # scrapes every few seconds: not worth a log line
+            pass
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="exporter-http", daemon=True)
+    thread.start()
+    return server, thread
+
+
 def serve(exporter: Exporter, host: str, port: int, ready: threading.Event | None = None) -> None:
     """Serve /metrics until SIGTERM/SIGINT; collectors keep running in the background."""
-    from prometheus_client import CollectorRegistry, start_http_server
-
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(exporter)
     exporter.start()
-    server, thread = start_http_server(port, addr=host, registry=registry)
+    server, _thread = start_server(exporter, host, port)
     logging.getLogger("dcctl.exporter").info("serving metrics on http://%s:%d/metrics (pid %d)", host, port,
                                              os.getpid())
     stop = threading.Event()

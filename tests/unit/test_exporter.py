@@ -17,6 +17,11 @@ def family(value: float):
 
 
 def scrape(exporter: Exporter) -> str:
+    """What `dcctl exporter serve` answers on /metrics."""
+    return exporter.exposition().decode()
+
+
+def registry_text(exporter: Exporter) -> str:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(exporter)
     return generate_latest(registry).decode()
@@ -112,3 +117,54 @@ def test_the_playbook_collector_publishes_each_playbooks_last_real_run(tmp_path,
     assert 'dcctl_playbook_last_run_success{playbook="site"} 0.0' in text
     assert 'dcctl_playbook_last_run_duration_seconds{playbook="site"} 42.0' in text
     assert 'dcctl_playbook_last_run_timestamp_seconds{playbook="site"} 1.7956008e+09' in text
+
+
+def drift(kind: str, n: int):
+    g = GaugeMetricFamily("dcctl_drift_items", "Differences between the YAML and the cloud.", labels=["kind"])
+    g.add_metric([kind], n)
+    return [g] + family(n)
+
+
+def test_the_cached_text_is_what_prometheus_client_would_render_with_shared_names_merged():
+    exp = Exporter([CollectorSpec("baremetal", 60, lambda: drift("baremetal", 2)),
+                    CollectorSpec("tenants", 60, lambda: drift("tenant", 3))])
+    for name in exp.specs:
+        exp.run_once(name)
+    text = scrape(exp)
+    assert text.count("# TYPE dcctl_drift_items gauge") == 1 and text.count("# TYPE dcctl_test_value") == 1
+    assert 'dcctl_drift_items{kind="baremetal"} 2.0' in text and 'dcctl_drift_items{kind="tenant"} 3.0' in text
+    strip = lambda t: sorted(line for line in t.splitlines() if "collector_duration" not in line)  # noqa: E731
+    assert strip(text) == strip(registry_text(exp))
+
+
+def test_the_gzipped_scrape_decodes_to_the_same_text_and_the_cache_follows_new_collections():
+    import gzip
+
+    values = iter([1.0, 2.0])
+    exp = Exporter([CollectorSpec("test", 60, lambda: family(next(values)))])
+    exp.run_once("test")
+    assert gzip.decompress(exp.exposition(gzipped=True)).decode() == scrape(exp)
+    exp.run_once("test")
+    assert 'dcctl_test_value{site="bgw-dc1"} 2.0' in gzip.decompress(exp.exposition(gzipped=True)).decode()
+
+
+def test_the_http_server_answers_metrics_with_the_text_format_and_gzip_when_asked():
+    import gzip
+    import urllib.request
+
+    from dcctl.monitoring.serve import start_server
+
+    exp = Exporter([CollectorSpec("test", 60, lambda: family(7.0))])
+    exp.run_once("test")
+    server, _thread = start_server(exp, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+            assert 'dcctl_test_value{site="bgw-dc1"} 7.0' in r.read().decode()
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=5) as r:
+            assert r.headers["Content-Encoding"] == "gzip"
+            assert 'dcctl_test_value{site="bgw-dc1"} 7.0' in gzip.decompress(r.read()).decode()
+    finally:
+        server.shutdown()
