@@ -21,7 +21,7 @@ from dcctl.tenants.snapshot import get_json
 
 def apply_people_plan(conn, plan: Plan, *, passwords: PasswordFile | None, concurrency: int = 8,
                       recorder: Recorder | None = None, on_progress: Callable[[ActionResult], None] | None = None,
-                      attempts: int = 6, backoff: float = 0.5) -> ApplyReport:
+                      attempts: int = 7, backoff: float = 0.5) -> ApplyReport:
     """Run the plan; ``passwords`` receives each new user's one-time password (None: federated, no passwords)."""
     from dcctl.core.cloud import is_transient
 
