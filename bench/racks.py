@@ -61,7 +61,8 @@ def lab_env():
 
 
 def bench_specs(count: int):
-    """``count`` node specs named bench-NN, on the inventory's BMCs round robin, with their own MACs."""
+    """``count`` node specs named bench-rack-NN, on the inventory's BMCs round robin, with their own
+    MACs, in rack "bench" (so `rack enroll RACK --prune` in a test never takes them for its orphans)."""
     from dcctl.inventory import load_inventory
     from dcctl.inventory.model import Nic
     from dcctl.racks.deploy_profile import load_deploy_profile
@@ -74,7 +75,7 @@ def bench_specs(count: int):
     for i in range(count):
         base = servers[i % len(servers)]
         device = base.model_copy(update={
-            "name": f"{PREFIX}{i:02d}",
+            "name": f"{PREFIX}{i:02d}", "rack": "bench",  # extra.dcctl_rack: no rack's enroll sees them
             "nics": [Nic(name="eno1", mac=f"52:54:00:be:00:{i:02x}", pxe=True),
                      Nic(name="eno2", mac=f"52:54:00:be:01:{i:02x}")]})
         specs.append(node_spec(device, inv.racks[base.rack].site, profile))
