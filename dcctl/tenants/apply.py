@@ -101,11 +101,34 @@ def _first(adapter, path: str, key: str) -> dict | None:
 
 
 def _create(adapter, path: str, key: str, body: dict, retry: bool, find: str | None) -> str:
-    if retry and find:
-        found = _first(adapter, find, key + "s")
+    def lookup() -> str | None:
+        found = _first(adapter, find, key + "s") if find else None
+        return found["id"] if found else None
+
+    return _made_once(lambda: _call(adapter, "POST", path, {key: body})[key]["id"], lookup, retry)
+
+
+def _made_once(make: Callable[[], str], lookup: Callable[[], str | None], retry: bool) -> str:
+    """Make an object, at most once over the attempts of an action; returns its id.
+
+    A retry first looks up what an earlier attempt whose answer was lost may have
+    made. The service may still have been making it then (a gateway gave up on a slow
+    call): when the retried write is refused as a duplicate (409, or 400 for an
+    overlapping subnet or a router already on the subnet), it is looked up once more.
+    """
+    from openstack import exceptions
+
+    if retry:
+        found = lookup()
         if found:
-            return found["id"]
-    return _call(adapter, "POST", path, {key: body})[key]["id"]
+            return found
+    try:
+        return make()
+    except (exceptions.ConflictException, exceptions.BadRequestException):
+        found = lookup() if retry else None
+        if found:
+            return found
+        raise
 
 
 # -- Keystone --------------------------------------------------------------------------------
@@ -234,11 +257,15 @@ def _deleter(collection: str):
 
 def _interface_add(conn, p, retry):
     router, subnet = p["router_id"], p["subnet_id"]
-    if retry:
+
+    def lookup() -> str | None:
         for port in get_json(conn.network, f"/ports?device_id={router}&device_owner=network:router_interface")["ports"]:
             if any(ip["subnet_id"] == subnet for ip in port.get("fixed_ips", [])):
                 return port["id"]
-    return _call(conn.network, "PUT", f"/routers/{router}/add_router_interface", {"subnet_id": subnet})["port_id"]
+        return None
+
+    return _made_once(lambda: _call(conn.network, "PUT", f"/routers/{router}/add_router_interface",
+                                    {"subnet_id": subnet})["port_id"], lookup, retry)
 
 
 def _interface_remove(conn, p, retry):
@@ -305,12 +332,15 @@ def _sg_delete(conn, p, retry):
 
 def _rbac_create(conn, p, retry):
     b = p["body"]
-    if retry:
-        found = _first(conn.network, f"/rbac-policies?object_id={b['object_id']}&target_tenant={b['target_tenant']}"
-                                     "&action=access_as_shared", "rbac_policies")
-        if found:
-            return found["id"]
-    return _call(conn.network, "POST", "/rbac-policies", {"rbac_policy": b})["rbac_policy"]["id"]
+    find = (f"/rbac-policies?object_id={b['object_id']}&target_tenant={b['target_tenant']}"
+            "&action=access_as_shared")
+
+    def lookup() -> str | None:
+        found = _first(conn.network, find, "rbac_policies")
+        return found["id"] if found else None
+
+    return _made_once(lambda: _call(conn.network, "POST", "/rbac-policies", {"rbac_policy": b})["rbac_policy"]["id"],
+                      lookup, retry)
 
 
 def _ignore_missing(fn: Callable[[], Any]) -> None:

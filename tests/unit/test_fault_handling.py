@@ -69,3 +69,71 @@ def _answer(status: int):
     r.headers["content-type"] = "application/json"
     r.request = requests.Request("GET", "http://fake/").prepare()
     return r
+
+
+# -- creates are made once over the attempts of an action ----------------------------------------
+
+def _one_action(kind, key, payload):
+    from dcctl.core.plan import Action, Op, Plan
+
+    return Plan([Action(Op.CREATE, kind, key, key, payload=payload)])
+
+
+def test_a_retried_create_refused_as_a_duplicate_finds_what_the_lost_attempt_made():
+    """The first POST's answer was lost while Keystone was still making the project: the retry's
+    lookup misses it, the second POST is refused (409), the second lookup finds it."""
+    from test_tenant_apply import FakeConn
+
+    from dcctl.tenants.apply import apply_tenant_plan
+
+    conn = FakeConn(identity={
+        ("POST", "/projects"): [(503, {"error": {"message": "gateway timeout"}}), (409, {"error": {"message": "dup"}})],
+        ("GET", "/projects"): [(200, {"projects": []}), (200, {"projects": [{"id": "made-late"}]})],
+    })
+    report = apply_tenant_plan(conn, _one_action("project", "project:health",
+                                                 {"body": {"name": "health", "domain_id": "d1"}}), backoff=0.001)
+    assert report.ok and report.results[0].value == "made-late"
+    assert [c[1] for c in conn.log if c[0] == "identity"] == ["POST", "GET", "POST", "GET"]
+
+
+def test_a_router_already_on_the_subnet_after_a_lost_answer_is_found_not_failed():
+    from test_tenant_apply import FakeConn
+
+    from dcctl.tenants.apply import apply_tenant_plan
+
+    port = {"id": "port-1", "fixed_ips": [{"subnet_id": "s1"}]}
+    conn = FakeConn(network={
+        ("PUT", "/routers/r1/add_router_interface"): [(503, {}), (400, {"NeutronError": {"message": "already"}})],
+        ("GET", "/ports"): [(200, {"ports": []}), (200, {"ports": [port]})],
+    })
+    report = apply_tenant_plan(conn, _one_action("router-interface", "interface:health/apps",
+                                                 {"router_id": "r1", "subnet_id": "s1"}), backoff=0.001)
+    assert report.ok and report.results[0].value == "port-1"
+
+
+def test_a_lost_rbac_share_is_looked_up_by_network_and_target_not_posted_twice():
+    from test_tenant_apply import FakeConn
+
+    from dcctl.tenants.apply import apply_tenant_plan
+
+    conn = FakeConn(network={
+        ("POST", "/rbac-policies"): [(503, {})],
+        ("GET", "/rbac-policies"): [(200, {"rbac_policies": [{"id": "share-1"}]})],
+    })
+    body = {"object_type": "network", "object_id": "n1", "action": "access_as_shared", "target_tenant": "p2"}
+    report = apply_tenant_plan(conn, _one_action("rbac-link", "link:p2->x/y", {"body": body}), backoff=0.001)
+    assert report.ok and report.results[0].value == "share-1"
+    assert [c[1] for c in conn.log if c[2] == "/rbac-policies"] == ["POST", "GET"]
+
+
+def test_a_duplicate_refused_on_the_first_attempt_stays_an_error():
+    from test_tenant_apply import FakeConn
+
+    from dcctl.core.executor import Outcome
+    from dcctl.tenants.apply import apply_tenant_plan
+
+    conn = FakeConn(identity={("POST", "/projects"): [(409, {"error": {"message": "name taken"}})]})
+    report = apply_tenant_plan(conn, _one_action("project", "project:health",
+                                                 {"body": {"name": "health", "domain_id": "d1"}}), backoff=0.001)
+    assert report.results[0].outcome is Outcome.FAILED and "name taken" in report.results[0].error
+    assert [c[1] for c in conn.log] == ["POST"]  # not looked up: the plan saw no such project
