@@ -56,10 +56,14 @@ def apply_tenants(directory: Path) -> float:
     for i in range(TENANTS):
         (directory / f"{TENANT_PREFIX}{i:03d}.yaml").write_text(tenant_request(i))
     start = time.perf_counter()
-    out = subprocess.run([str(Path(sys.executable).parent / "dcctl"), "--os-cloud", "dcctl-lab", "--inventory",
-                          str(Path(__file__).resolve().parents[1] / "inventory"), "--state-url",
-                          f"sqlite:///{directory.parent / 'audit.sqlite'}", "tenant", "apply", "--tenants",
-                          str(directory), "--yes"], capture_output=True, text=True)
+    for _attempt in range(3):  # a loaded lab Keystone (SQLite) may answer 500: a re-run continues
+        out = subprocess.run([str(Path(sys.executable).parent / "dcctl"), "--os-cloud", "dcctl-lab", "--inventory",
+                              str(Path(__file__).resolve().parents[1] / "inventory"), "--state-url",
+                              f"sqlite:///{directory.parent / 'audit.sqlite'}", "tenant", "apply", "--tenants",
+                              str(directory), "--yes"], capture_output=True, text=True)
+        if out.returncode == 0:
+            break
+        print(f"apply stopped ({out.stdout.strip().splitlines()[-3:]}): running it again", file=sys.stderr)
     if out.returncode != 0:
         sys.exit(f"applying the bench tenants failed: {out.stdout[-1500:]}{out.stderr[-1500:]}")
     return time.perf_counter() - start
