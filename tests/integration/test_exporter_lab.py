@@ -98,8 +98,8 @@ def test_the_labs_prometheus_scrapes_the_exporter(exporter, lab):
     assert result and float(result[0]["value"][1]) == 4.0
 
 
-def test_baremetal_collector_reports_states_maintenance_and_errors(lab, admin_cloud):
-    """One node in maintenance with a last_error: counted by state, flagged in both series."""
+def test_baremetal_collector_reports_states_maintenance_and_errors(lab, admin_cloud, exporter):
+    """One node in maintenance: counted by state, flagged, and stored by the lab's Prometheus."""
     from dcctl.lab.services.ironic import node_fields
     from dcctl.monitoring.collectors.baremetal import collect_baremetal
 
@@ -119,8 +119,23 @@ def test_baremetal_collector_reports_states_maintenance_and_errors(lab, admin_cl
         assert maint["exporter-probe-node"] == 1
         (drift,) = families["dcctl_drift_items"].samples  # the probe node is not in the inventory
         assert drift.labels == {"kind": "baremetal"} and drift.value >= 1
+        assert _prometheus_value('dcctl_baremetal_node_maintenance{job="dcctl",node="exporter-probe-node"}') == 1
     finally:
         admin_cloud.baremetal.delete_node(node.id)
+
+
+def _prometheus_value(query: str, timeout: float = 40) -> float | None:
+    """The first value the lab's Prometheus returns for ``query``, waiting for a scrape to store it."""
+    from dcctl.lab.service import PORTS
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        data = json.loads(_get(f"http://127.0.0.1:{PORTS['prometheus']}/api/v1/query?query="
+                               + urllib.parse.quote(query)))
+        if data["data"]["result"]:
+            return float(data["data"]["result"][0]["value"][1])
+        time.sleep(1)
+    return None
 
 
 def _alerts(name: str) -> list[dict]:
