@@ -141,17 +141,21 @@ def _apply(plan: Plan, perform, concurrency: int, is_transient, attempts: int, b
         raise AssertionError("unreachable")  # pragma: no cover
 
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="apply")
+    running: dict[Future, str] = {}
+
+    def start_ready() -> None:
+        for key in [k for k in sorted(pending, key=_order(plan)) if ready(k)]:
+            if len(running) >= concurrency:
+                break
+            pending.discard(key)
+            running[pool.submit(run, by_key[key])] = key
+
     aborted = True  # until the loop ends normally: then wait for the pool, else (a second Ctrl-C) do not
     try:
-        running: dict[Future, str] = {}
         while pending or running:
             stop = stop or interrupted.is_set()
             if not stop:
-                for key in [k for k in sorted(pending, key=_order(plan)) if ready(k)]:
-                    if len(running) >= concurrency:
-                        break
-                    pending.discard(key)
-                    running[pool.submit(run, by_key[key])] = key
+                start_ready()
             for key in [k for k in pending if blocked(k) or stop]:
                 pending.discard(key)
                 reason = ("a dependency failed" if blocked(key) else
@@ -166,15 +170,17 @@ def _apply(plan: Plan, perform, concurrency: int, is_transient, attempts: int, b
                         recorder.record(outcome[key])
                 break
             finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)  # wakes up for Ctrl-C
-            for fut in finished:
-                key = running.pop(fut)
-                result = fut.result()
-                outcome[key] = result
+            results = [fut.result() for fut in finished]
+            for fut, result in zip(finished, results):
+                outcome[running.pop(fut)] = result
                 if result.outcome is Outcome.DONE:
                     with lock:
-                        values[key] = result.value
+                        values[result.action.key] = result.value
                 elif not keep_going:
                     stop = True
+            if not stop and not interrupted.is_set():
+                start_ready()  # what these results unblock starts before their records are written
+            for result in results:
                 recorder.record(result)
                 if on_progress:
                     on_progress(result)
