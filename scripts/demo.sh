@@ -40,6 +40,17 @@ dcctl tenant show health
 dcctl audit log --tenant health --limit 5
 dcctl audit verify
 
+step "a ministry's request: explained in English and Arabic, never applied before approval"
+dcctl tenant request check requests/water-resources.yaml
+
+step "ministry staff: the e-payment platform's people as Keystone users (one-time passwords to an owner-only file)"
+dcctl people import people/cbi-epayment.csv --tenant cbi-epayment --yes
+dcctl people import people/cbi-epayment.csv --tenant cbi-epayment --plan | tail -1   # a re-import is a no-op
+
+step "the e-service catalogue, probed now (the lab answers the sample endpoints on loopback)"
+dcctl service list
+dcctl service check
+
 step "racks: enroll the Baghdad control-plane rack in Ironic and provision it"
 dcctl rack enroll bgw-a01
 dcctl rack provision bgw-a01 --to available
@@ -61,6 +72,8 @@ if ! curl -sf http://127.0.0.1:9180/metrics >/dev/null 2>&1; then
 fi
 for _ in $(seq 60); do curl -sf http://127.0.0.1:9180/metrics | grep -q '^dcctl_bmc_up' && break; sleep 1; done
 curl -s http://127.0.0.1:9180/metrics | grep -E '^dcctl_(inventory_racks|bmc_up|baremetal_nodes)' | head -12
+for _ in $(seq 90); do curl -sf http://127.0.0.1:9180/metrics | grep -q '^dcctl_tenant_quota_limit' && break; sleep 1; done
+curl -s http://127.0.0.1:9180/metrics | grep -E '^dcctl_(tenant_quota_(limit|usage)\{.*tenant="health",.*resource="cores"|drift_items|service_up)' | head -12
 
 cat <<MSG
 
