@@ -15,7 +15,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -24,6 +23,7 @@ from benchlib import Measure, report
 from inventory_validate import generate
 
 NODES = 100
+LISTEN = ("127.0.0.1", 9189)  # not the lab's exporter port: the lab's Prometheus scrapes 9180
 TENANTS = 200
 TENANT_PREFIX = "bench-x"
 POLICY = "monitoring: {group: dcctl-monitoring, domain: Default, role: reader}\n"
@@ -70,20 +70,14 @@ def apply_tenants(directory: Path) -> float:
 
 
 def remove_tenants(conn) -> None:
-    from dcctl.core.plan import Plan
     from dcctl.tenants.apply import apply_tenant_plan
-    from dcctl.tenants.destroy import plan_destroy
+    from dcctl.tenants.destroy import plan_destroy_many
     from dcctl.tenants.snapshot import read_snapshot
 
     snap = read_snapshot(conn)
-    merged: dict = {}
-    for domain in snap.domains:
-        if domain["name"].startswith(TENANT_PREFIX):
-            for action in plan_destroy(snap, domain["name"]).actions:
-                merged.setdefault(action.key, action)
-    if merged:
-        apply_tenant_plan(conn, Plan(list(merged.values())), concurrency=8)
-LISTEN = ("127.0.0.1", 9189)  # not the lab's exporter port: the lab's Prometheus scrapes 9180
+    plan = plan_destroy_many(snap, [d["name"] for d in snap.domains if d["name"].startswith(TENANT_PREFIX)])
+    if plan.actions:
+        apply_tenant_plan(conn, plan, concurrency=8)
 
 
 def rss_mib() -> float:

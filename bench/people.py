@@ -121,9 +121,8 @@ def delete_bench_users(conn) -> None:
 def remove_bench_tenants(env: dict) -> None:
     os.environ.update(env)
     from dcctl.core.cloud import connect
-    from dcctl.core.plan import Plan
     from dcctl.tenants.apply import apply_tenant_plan
-    from dcctl.tenants.destroy import plan_destroy
+    from dcctl.tenants.destroy import plan_destroy_many
     from dcctl.tenants.snapshot import read_snapshot
 
     conn = connect(CLOUD)
@@ -131,10 +130,10 @@ def remove_bench_tenants(env: dict) -> None:
     for _round in range(4):
         snap = read_snapshot(conn)
         slugs = [d["name"] for d in snap.domains if d["name"].startswith(PREFIX)]
-        actions = {a.key: a for s in slugs for a in plan_destroy(snap, s).actions}
-        if not actions:
+        plan = plan_destroy_many(snap, slugs)
+        if not plan.actions:
             return
-        result = apply_tenant_plan(conn, Plan(list(actions.values())), concurrency=2)
+        result = apply_tenant_plan(conn, plan, concurrency=2)
         if result.ok:
             return
     print(f"cleanup left bench tenants {slugs}: run the bench again (it removes leftovers first)", file=sys.stderr)

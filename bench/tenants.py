@@ -170,19 +170,14 @@ def count_requests(log: Path) -> int:
 
 def remove_bench_tenants(conn) -> None:
     """Delete every bench-* object: dcctl's destroy for what it made, plain deletes for the peer's."""
-    from dcctl.core.plan import Plan
     from dcctl.tenants.apply import apply_tenant_plan
-    from dcctl.tenants.destroy import plan_destroy
+    from dcctl.tenants.destroy import plan_destroy_many
     from dcctl.tenants.snapshot import read_snapshot
 
     snap = read_snapshot(conn)
-    domains = [d for d in snap.domains if d["name"].startswith(PREFIX)]
-    merged: dict = {}
-    for domain in domains:
-        for action in plan_destroy(snap, domain["name"]).actions:
-            merged.setdefault(action.key, action)
-    if merged:
-        apply_tenant_plan(conn, Plan(list(merged.values())), concurrency=8)
+    plan = plan_destroy_many(snap, [d["name"] for d in snap.domains if d["name"].startswith(PREFIX)])
+    if plan.actions:
+        apply_tenant_plan(conn, plan, concurrency=8)
     # what the peer made carries no dcctl marker: remove it by name
     snap = read_snapshot(conn)
     ids = {p["id"] for p in snap.projects if p["name"].startswith(PREFIX)}

@@ -9,7 +9,7 @@ Pure: inventory in, HTML text out.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from html import escape
 
 from dcctl.inventory.elevation import rack_elevation_svg

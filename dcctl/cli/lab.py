@@ -58,7 +58,7 @@ def up(only: str | None) -> None:
     for o in outcomes:
         click.echo(f"{o.name:<11} {o.action:<11} {o.seconds:5.1f}s {o.note}".rstrip())
     click.echo(f"lab up in {elapsed:.1f}s; state in {lab_.paths.root}")
-    click.echo(f"try: eval \"$(dcctl lab env)\" && openstack project list")
+    click.echo("try: eval \"$(dcctl lab env)\" && openstack project list")
 
 
 @lab.command()

@@ -387,7 +387,6 @@ def destroy(slug: str, allow_destroy: bool, force: bool, yes: bool, concurrency:
       directorates, the top project and the domain, in that order; shows the plan first
     - its tenants/ file is not touched: remove it, or the next apply re-creates the tenant
     """
-    from dcctl.cli.render import emit_json
     from dcctl.tenants.destroy import destroy_scope, find_blockers, plan_destroy
     from dcctl.tenants.mapping import is_managed_tags
     from dcctl.tenants.snapshot import read_snapshot

@@ -209,7 +209,7 @@ def _wait_ready(lab: Lab, service: LabService, failed: threading.Event) -> None:
         if failed.is_set():
             raise _Aborted
         if process.pid_of(lab.paths, service.name) is None:
-            raise ServiceError(f"its process exited during start-up")
+            raise ServiceError("its process exited during start-up")
         if time.monotonic() > deadline:
             raise ServiceError(f"did not answer at {service.url(lab)} within {service.ready_timeout:.0f}s")
         time.sleep(0.3)

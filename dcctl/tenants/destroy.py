@@ -82,6 +82,15 @@ def find_blockers(conn, snap: Snapshot, projects: list[dict]) -> Blockers:
     return blockers
 
 
+def plan_destroy_many(snap: Snapshot, slugs) -> Plan:
+    """Several tenants in one plan; a link between two of them is deleted once. Pure."""
+    merged: dict[str, Action] = {}
+    for slug in slugs:
+        for action in plan_destroy(snap, slug).actions:
+            merged.setdefault(action.key, action)
+    return Plan(list(merged.values()))
+
+
 def plan_destroy(snap: Snapshot, slug: str) -> Plan:
     """Delete what dcctl made for tenant ``slug`` (or for the one directorate ``slug``). Pure."""
     domain, projects, whole = destroy_scope(snap, slug)

@@ -110,7 +110,7 @@ def _networks(tenants: TenantSet, project: ProjectView) -> list[Problem]:
             routed.append((i, net))
     for a in range(len(routed)):
         for b in range(a + 1, len(routed)):
-            (ia, na), (ib, nb) = routed[a], routed[b]
+            (_, na), (ib, nb) = routed[a], routed[b]
             if na.cidr.version == nb.cidr.version and na.cidr.overlaps(nb.cidr):
                 problems.append(error(tenants.project_at(project, "networks", ib, "cidr"),
                                       f"network '{nb.name}' ({nb.cidr}) overlaps '{na.name}' ({na.cidr}) on the same router",

@@ -124,7 +124,6 @@ def test_no_drift_after_apply_then_a_hand_made_quota_change_counts(applied):
 
 def test_a_project_the_reader_cannot_read_is_marked_and_drift_is_left_out(applied, tmp_path):
     """Without the monitoring grant the reader has no token for the project: say so, never guess."""
-    from dcctl.tenants.apply import apply_tenant_plan  # noqa: F401 - the grant is removed by hand
     tenants, conn = applied
     domain = conn.identity.find_domain(SLUG)
     group = conn.identity.find_group("dcctl-monitoring", domain_id="default")

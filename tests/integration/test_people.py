@@ -51,19 +51,17 @@ def _connect():
 
 
 def _destroy(conn, slugs) -> None:
-    from dcctl.core.plan import Plan
     from dcctl.tenants.apply import apply_tenant_plan
-    from dcctl.tenants.destroy import plan_destroy
+    from dcctl.tenants.destroy import plan_destroy_many
     from dcctl.tenants.snapshot import read_snapshot
 
     for slug in slugs:  # the users first: Keystone would drop them with the domain, say it explicitly
         for domain in conn.identity.get(f"/domains?name={slug}").json()["domains"]:
             for user in conn.identity.get(f"/users?domain_id={domain['id']}").json()["users"]:
                 conn.identity.delete(f"/users/{user['id']}")
-    snap = read_snapshot(conn)
-    actions = {a.key: a for slug in slugs for a in plan_destroy(snap, slug).actions}
-    if actions:
-        assert apply_tenant_plan(conn, Plan(list(actions.values()))).ok
+    plan = plan_destroy_many(read_snapshot(conn), slugs)
+    if plan.actions:
+        assert apply_tenant_plan(conn, plan).ok
 
 
 @pytest.fixture(scope="module")

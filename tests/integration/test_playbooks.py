@@ -163,7 +163,7 @@ def test_check_diff_shows_a_pending_change_without_applying_it(baseline, env, fa
         assert json.loads(fixed.stdout)["recap"]["hosts"][CHECK_HOST]["changed"] == 1
         assert rogue not in sh(client, "cat /etc/chrony/chrony.conf")
     finally:
-        sh(client, f"sed -i '/rogue-.*example.org/d' /etc/chrony/chrony.conf")
+        sh(client, "sed -i '/rogue-.*example.org/d' /etc/chrony/chrony.conf")
         client.close()
 
 

@@ -36,18 +36,13 @@ def _samples():
 
 def _destroy(conn, slugs) -> None:
     """Destroy these tenants (if present), every link between them planned once."""
-    from dcctl.core.plan import Plan
     from dcctl.tenants.apply import apply_tenant_plan
-    from dcctl.tenants.destroy import plan_destroy
+    from dcctl.tenants.destroy import plan_destroy_many
     from dcctl.tenants.snapshot import read_snapshot
 
-    snap = read_snapshot(conn)
-    merged: dict = {}
-    for slug in slugs:
-        for action in plan_destroy(snap, slug).actions:
-            merged.setdefault(action.key, action)
-    if merged:
-        report = apply_tenant_plan(conn, Plan(list(merged.values())), concurrency=8)
+    plan = plan_destroy_many(read_snapshot(conn), slugs)
+    if plan.actions:
+        report = apply_tenant_plan(conn, plan, concurrency=8)
         assert report.ok, [r.error for r in report.results if r.error][:5]
 
 
