@@ -36,6 +36,7 @@ def apply_tenant_plan(conn, plan: Plan, *, concurrency: int = 8, network_concurr
     from dcctl.core.cloud import is_transient
 
     tried: set[str] = set()
+    steps_done: dict[str, set[str]] = {}  # action key -> steps an earlier attempt finished
     lock = threading.Lock()
     _WRITE_GATES[id(conn.network)] = threading.BoundedSemaphore(max(1, network_concurrency))
 
@@ -43,9 +44,10 @@ def apply_tenant_plan(conn, plan: Plan, *, concurrency: int = 8, network_concurr
         with lock:
             retry = action.key in tried
             tried.add(action.key)
+            done = steps_done.setdefault(action.key, set())
         if retry:  # spread retries out: faults from contention hit everything in flight at once
             time.sleep(random.uniform(0, backoff))
-        return perform_action(conn, action, results, retry=retry)
+        return perform_action(conn, action, results, retry=retry, steps_done=done)
 
     try:
         return apply_plan(plan, perform, concurrency=concurrency, is_transient=is_transient, attempts=attempts,
@@ -58,8 +60,11 @@ def apply_tenant_plan(conn, plan: Plan, *, concurrency: int = 8, network_concurr
 _WRITE_GATES: dict[int, threading.BoundedSemaphore] = {}
 
 
-def perform_action(conn, action: Action, results: dict[str, Any], *, retry: bool = False) -> Any:
+def perform_action(conn, action: Action, results: dict[str, Any], *, retry: bool = False,
+                   steps_done: set[str] | None = None) -> Any:
+    """One action; ``steps_done`` (kept across its attempts) lets a retry skip what already succeeded."""
     payload = resolve(action.payload, results)
+    payload["steps_done"] = steps_done if steps_done is not None else set()
     handler = HANDLERS.get((action.kind, action.op))
     if handler is None:  # pragma: no cover - the planner only makes the kinds below
         raise ValueError(f"no way to {action.op.value} a {action.kind}")
@@ -163,20 +168,29 @@ def _project_delete(conn, p, retry):
 
 
 def _quota_set(conn, p, retry):
+    """Three services' quota sets, then the digest tag; a retry redoes only the steps that failed."""
     pid = p["project_id"]
     bodies = p["bodies"]
+    done = p["steps_done"]
+
+    def step(name: str, call: Callable[[], Any]) -> None:
+        if name not in done:
+            call()
+            done.add(name)
+
     if "compute" in bodies:
-        _call(conn.compute, "PUT", f"/os-quota-sets/{pid}", {"quota_set": bodies["compute"]})
+        step("compute", lambda: _call(conn.compute, "PUT", f"/os-quota-sets/{pid}", {"quota_set": bodies["compute"]}))
     if "volume" in bodies:
-        _call(conn.block_storage, "PUT", f"/os-quota-sets/{pid}", {"quota_set": bodies["volume"]})
+        step("volume", lambda: _call(conn.block_storage, "PUT", f"/os-quota-sets/{pid}",
+                                     {"quota_set": bodies["volume"]}))
     if "network" in bodies:
         body = dict(bodies["network"])
         if p.get("new_project"):  # limits never set yet: what is there, dcctl just made; reservations
             # that a failed create left behind (they expire after minutes) must not refuse the limit
             body["force"] = True
-        _call(conn.network, "PUT", f"/quotas/{pid}", {"quota": body})
+        step("network", lambda: _call(conn.network, "PUT", f"/quotas/{pid}", {"quota": body}))
     if p.get("tags") is not None:  # recorded last: a failure above leaves the old digest, so a re-run re-reads
-        _call(conn.identity, "PATCH", f"/projects/{pid}", {"project": {"tags": p["tags"]}})
+        step("tags", lambda: _call(conn.identity, "PATCH", f"/projects/{pid}", {"project": {"tags": p["tags"]}}))
     return pid
 
 

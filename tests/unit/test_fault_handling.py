@@ -137,3 +137,18 @@ def test_a_duplicate_refused_on_the_first_attempt_stays_an_error():
                                                  {"body": {"name": "health", "domain_id": "d1"}}), backoff=0.001)
     assert report.results[0].outcome is Outcome.FAILED and "name taken" in report.results[0].error
     assert [c[1] for c in conn.log] == ["POST"]  # not looked up: the plan saw no such project
+
+
+def test_a_retried_quota_action_redoes_only_the_service_that_failed():
+    from test_tenant_apply import FakeConn
+
+    from dcctl.tenants.apply import apply_tenant_plan
+
+    conn = FakeConn(block_storage={("PUT", "/os-quota-sets/p1"): [(503, {}), (200, {"quota_set": {}})]})
+    payload = {"project_id": "p1", "tags": ["dcctl:managed"], "bodies": {
+        "compute": {"cores": 8}, "volume": {"volumes": 4}, "network": {"network": 2}}}
+    report = apply_tenant_plan(conn, _one_action("quota", "quota:health", payload), backoff=0.001)
+    assert report.ok and report.results[0].attempts == 2
+    writes = [(service, path) for service, method, path in conn.log if method != "GET"]
+    assert writes == [("compute", "/os-quota-sets/p1"), ("block_storage", "/os-quota-sets/p1"),
+                      ("block_storage", "/os-quota-sets/p1"), ("network", "/quotas/p1"), ("identity", "/projects/p1")]
