@@ -6,8 +6,9 @@ action it depends on succeeded. On the first hard error nothing new starts; what
 is running finishes; the report says what was done, failed and skipped, so a
 re-run (which re-plans from live state) converges.
 
-Every outcome goes to the ``recorder`` (one call per action): that is where the
-audit log hooks in.
+Every outcome goes to the ``recorder`` (one call per action, in completion order):
+that is where the audit log hooks in. What a finished action unblocks is started
+before its record is written, so writing the audit log overlaps the API calls.
 
 Ctrl-C (SIGINT, when the apply runs in the main thread) stops the run the same way:
 nothing new starts, no retry is made, the calls in flight finish and are recorded,
