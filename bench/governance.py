@@ -57,19 +57,14 @@ def write_requests(directory: Path) -> None:
 
 
 def remove(conn) -> None:
-    from dcctl.core.plan import Plan
     from dcctl.tenants.apply import apply_tenant_plan
-    from dcctl.tenants.destroy import plan_destroy
+    from dcctl.tenants.destroy import plan_destroy_many
     from dcctl.tenants.snapshot import read_snapshot
 
-    for _ in range(3):
+    for _ in range(3):  # a loaded lab may fail a delete; the next round re-reads and converges
         snap = read_snapshot(conn)
-        merged: dict = {}
-        for domain in snap.domains:
-            if domain["name"].startswith(PREFIX):
-                for action in plan_destroy(snap, domain["name"]).actions:
-                    merged.setdefault(action.key, action)
-        if not merged or apply_tenant_plan(conn, Plan(list(merged.values())), concurrency=8).ok:
+        plan = plan_destroy_many(snap, [d["name"] for d in snap.domains if d["name"].startswith(PREFIX)])
+        if plan.is_empty or apply_tenant_plan(conn, plan, concurrency=8).ok:
             return
     sys.exit(f"could not remove the {PREFIX}* tenants")
 

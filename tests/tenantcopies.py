@@ -78,21 +78,16 @@ def ensure_external_network(conn) -> str | None:
 
 def destroy_prefixed(conn, prefix: str) -> None:
     """Destroy every tenant whose domain starts with ``prefix`` (dcctl's own destroy, links planned once)."""
-    from dcctl.core.plan import Plan
     from dcctl.tenants.apply import apply_tenant_plan
-    from dcctl.tenants.destroy import plan_destroy
+    from dcctl.tenants.destroy import plan_destroy_many
     from dcctl.tenants.snapshot import read_snapshot
 
     for _ in range(3):  # a loaded lab may fail a delete; the next round re-reads and converges
         snap = read_snapshot(conn)
-        merged: dict = {}
-        for domain in snap.domains:
-            if domain["name"].startswith(prefix):
-                for action in plan_destroy(snap, domain["name"]).actions:
-                    merged.setdefault(action.key, action)
-        if not merged:
+        plan = plan_destroy_many(snap, [d["name"] for d in snap.domains if d["name"].startswith(prefix)])
+        if plan.is_empty:
             return
-        report = apply_tenant_plan(conn, Plan(list(merged.values())), concurrency=8)
+        report = apply_tenant_plan(conn, plan, concurrency=8)
         if report.ok:
             return
     raise AssertionError(f"could not destroy the {prefix}* tenants: "
