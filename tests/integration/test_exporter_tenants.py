@@ -59,9 +59,11 @@ def applied(lab, tmp_path_factory):
     conn = connect("dcctl-lab")
     _destroy(conn)
     state = tmp_path_factory.mktemp("state") / "audit.sqlite"
-    result = CliRunner().invoke(cli, ["--os-cloud", "dcctl-lab", "--inventory", str(ROOT / "inventory"),
-                                      "--state-url", f"sqlite:///{state}",
-                                      "tenant", "apply", "--tenants", str(tenants), "--yes"])
+    with pytest.MonkeyPatch.context() as patch:  # --state-url sets DCCTL_STATE_URL for the process
+        patch.delenv("DCCTL_STATE_URL", raising=False)
+        result = CliRunner().invoke(cli, ["--os-cloud", "dcctl-lab", "--inventory", str(ROOT / "inventory"),
+                                          "--state-url", f"sqlite:///{state}",
+                                          "tenant", "apply", "--tenants", str(tenants), "--yes"])
     assert result.exit_code == 0, result.output
     try:
         yield tenants, conn
