@@ -60,9 +60,8 @@ def applied(lab, tmp_path_factory):
     _destroy(conn)
     state = tmp_path_factory.mktemp("state") / "audit.sqlite"
     with pytest.MonkeyPatch.context() as patch:  # --state-url sets DCCTL_STATE_URL for the process
-        patch.delenv("DCCTL_STATE_URL", raising=False)
+        patch.setenv("DCCTL_STATE_URL", f"sqlite:///{state}")  # recorded, so undone on leaving
         result = CliRunner().invoke(cli, ["--os-cloud", "dcctl-lab", "--inventory", str(ROOT / "inventory"),
-                                          "--state-url", f"sqlite:///{state}",
                                           "tenant", "apply", "--tenants", str(tenants), "--yes"])
     assert result.exit_code == 0, result.output
     try:
