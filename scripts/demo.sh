@@ -73,7 +73,7 @@ fi
 for _ in $(seq 60); do curl -sf http://127.0.0.1:9180/metrics | grep -q '^dcctl_bmc_up' && break; sleep 1; done
 curl -s http://127.0.0.1:9180/metrics | grep -E '^dcctl_(inventory_racks|bmc_up|baremetal_nodes)' | head -12
 for _ in $(seq 90); do curl -sf http://127.0.0.1:9180/metrics | grep -q '^dcctl_tenant_quota_limit' && break; sleep 1; done
-curl -s http://127.0.0.1:9180/metrics | grep -E '^dcctl_(tenant_quota_(limit|usage)\{.*tenant="health",.*resource="cores"|drift_items|service_up)' | head -12
+curl -s http://127.0.0.1:9180/metrics | grep -E '^dcctl_(tenant_quota_(limit|usage)\{project="health",resource="(cores|ram_gb)"|drift_items|service_up)' | head -12
 
 cat <<MSG
 
