@@ -117,6 +117,18 @@ class _Planner:
     def problem(self, where: Location, message: str, hint: str, code: str) -> None:
         self.problems.append(error(where, message, hint, code=code))
 
+    def duplicated(self, kind: str, project_id: str, name: str, where: Location) -> bool:
+        """Two live objects answer to one name: say so rather than plan against either."""
+        ids = self.snap.same_name.get((kind, project_id, name))
+        if not ids:
+            return False
+        self.problem(where, f"the cloud has {len(ids)} {kind}s named '{name}' in this project ({', '.join(ids)}): "
+                     "dcctl cannot tell which one is the tenant's",
+                     f"keep the one in use and delete the others (e.g. `openstack {kind} "
+                     f"delete ID`; a create whose answer was lost may have been retried), then plan again",
+                     "duplicate-name")
+        return True
+
     def unmanaged(self, where: Location, what: str) -> None:
         self.problem(where, f"{what} already exists in the cloud and is not managed by dcctl",
                      "dcctl never adopts or changes what it did not create: choose another name, "
@@ -373,6 +385,8 @@ class _Planner:
             name = network_name(project.slug, net.name)
             desired.add(name)
             where = self.tenants.project_at(project, "networks", i, "name")
+            if live_project and self.duplicated("network", live_project["id"], name, where):
+                continue
             live = self.snap.network_by_name.get((live_project["id"], name)) if live_project else None
             key = f"network:{project.slug}/{net.name}"
             if live is not None and not is_marked(live.get("description")):
@@ -454,6 +468,8 @@ class _Planner:
         live = self.snap.router_by_name.get((live_project["id"], name)) if live_project else None
         where = self.tenants.project_at(project, "networks", routed[0][0], "router") if routed else \
             self.tenants.project_at(project, "networks", key=True)
+        if live_project and self.duplicated("router", live_project["id"], name, where):
+            return
         if live is not None and not is_marked(live.get("description")):
             if routed:
                 self.unmanaged(where, f"router '{name}'")
@@ -524,6 +540,8 @@ class _Planner:
             name = security_group_name(project.slug, spec.name)
             desired.add(name)
             where = self.tenants.project_at(project, "security_groups", i, "name")
+            if live_project and self.duplicated("security group", live_project["id"], name, where):
+                continue
             live = self.snap.sg_by_name.get((live_project["id"], name)) if live_project else None
             key = f"sg:{project.slug}/{spec.name}"
             if live is not None and not is_marked(live.get("description")):

@@ -49,6 +49,15 @@ class Snapshot:
         self.role_by_name = {r["name"]: r for r in self.roles}
         self.role_by_id = {r["id"]: r for r in self.roles}
         self.network_by_name = {(n["project_id"], n["name"]): n for n in self.networks}
+        # Neutron lets two networks (routers, groups) share a name in a project; the lookups
+        # above keep one, so the planner asks here before trusting them
+        self.same_name: dict[tuple[str, str, str], list[str]] = {}
+        for kind, items in (("network", self.networks), ("router", self.routers),
+                            ("security group", self.security_groups)):
+            seen: dict[tuple[str, str], list[str]] = {}
+            for item in items:
+                seen.setdefault((item.get("project_id", ""), item.get("name", "")), []).append(item["id"])
+            self.same_name.update({(kind, *k): sorted(ids) for k, ids in seen.items() if len(ids) > 1})
         self.network_by_id = {n["id"]: n for n in self.networks}
         self.subnets_of: dict[str, list[dict]] = {}
         for s in self.subnets:

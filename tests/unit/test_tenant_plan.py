@@ -395,3 +395,19 @@ def test_a_monitoring_group_the_cloud_lacks_is_one_problem_at_the_policy_not_one
 def test_without_monitoring_in_the_policy_no_domain_grant_is_planned(tenants):
     plan, _ = plan_tenants(tenants, cloud_with_monitoring_group())
     assert not [a for a in plan.actions if a.key.endswith("/monitoring")]
+
+
+def test_two_live_networks_of_one_name_are_a_problem_not_a_silent_pick(tenants):
+    """Neutron allows a repeated name (a retried create whose first answer was lost): never guess."""
+    plan, _ = plan_tenants(tenants, empty_cloud())
+    cloud = applied(plan, empty_cloud())
+    (net,) = [n for n in cloud.networks if n["name"] == "health-apps"]
+    twin = dict(net, id="twin-of-apps")
+    cloud = Snapshot(**{k: getattr(cloud, k) for k in (
+        "domains", "projects", "groups", "roles", "role_assignments", "subnets", "routers", "router_ports",
+        "security_groups", "rbac_policies")}, networks=cloud.networks + [twin], quotas=cloud.quotas)
+    replan, problems = plan_tenants(tenants, cloud)
+    assert [p.code for p in problems] == ["duplicate-name"]
+    assert "2 networks named 'health-apps'" in problems[0].message and "twin-of-apps" in problems[0].message
+    assert problems[0].location.file.endswith("health.yaml")
+    assert not [a for a in replan.actions if a.key == "network:health/apps"]
