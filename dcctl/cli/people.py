@@ -58,7 +58,8 @@ def import_(csv_file: Path, slug: str, plan_only: bool, prune: bool, password_di
     """
     from dcctl.cli.render import emit_json, print_problems, problems_json, stop_on_errors
     from dcctl.cli.render import stdout_is_tty
-    from dcctl.cli.tenant import _confirm, load_checked
+    from dcctl.cli.render import confirm
+    from dcctl.cli.tenant import load_checked
     from dcctl.core.cloud import connect
     from dcctl.people.passwords import check_password_dir, default_password_dir
     from dcctl.people.plan import PeoplePlanOptions, plan_people
@@ -93,7 +94,7 @@ def import_(csv_file: Path, slug: str, plan_only: bool, prune: bool, password_di
             emit_json({"plan": plan.as_dict(), "results": [], "ok": True, "calls": conn.dcctl_calls.total,
                        "write_calls": len(conn.dcctl_calls.write_calls())})
         return
-    _confirm(yes, f"Apply these {len(plan.actions)} change(s) to tenant '{slug}' on cloud '{settings().os_cloud}'?")
+    confirm(yes, f"Apply these {len(plan.actions)} change(s) to tenant '{slug}' on cloud '{settings().os_cloud}'?")
     with holding_lock("tenants", lock_timeout):
         report, record, passwords = _apply(conn, plan, slug, directory, bool(snap.federated_by()), concurrency)
     _report(plan, report, record, passwords, conn.dcctl_calls)

@@ -267,13 +267,12 @@ def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, prune: bool,
             emit_json({"plan": plan.as_dict(), "applied": False})
         return
     deletions = plan.counts()["delete"]
-    if deletions and not yes:
-        import sys
+    if deletions:
+        from dcctl.cli.render import confirm
 
-        if not sys.stdin.isatty():
-            raise InputError(f"refusing to delete {deletions} orphan node(s) without confirmation; nothing was "
-                             f"changed", "pass --yes to prune non-interactively")
-        click.confirm(f"Delete {deletions} orphan node(s) from Ironic?", abort=True, err=True)
+        confirm(yes, f"Delete {deletions} orphan node(s) from Ironic?",
+                f"refusing to delete {deletions} orphan node(s) without confirmation; nothing was changed",
+                "pass --yes to prune non-interactively")
     recorder = EnrollRecorder()
 
     def said(result) -> None:
@@ -477,12 +476,12 @@ def power(rack_name: str, action: str, yes: bool, timeout: float, concurrency: i
     if not nodes:
         raise InputError(f"no server of rack {rack_name} is enrolled in Ironic",
                          f"run `dcctl rack enroll {rack_name}` first")
-    if not yes:
-        if not sys.stdin.isatty():
-            raise InputError(f"refusing to power {action} {len(nodes)} node(s) without confirmation",
-                             "pass --yes")
+    if not yes and sys.stdin.isatty():
         click.echo(f"Power {action}: {', '.join(sorted(nodes))}", err=True)
-        click.confirm(f"Power {action} {len(nodes)} node(s) of rack {rack_name}?", abort=True, err=True)
+    from dcctl.cli.render import confirm
+
+    confirm(yes, f"Power {action} {len(nodes)} node(s) of rack {rack_name}?",
+            f"refusing to power {action} {len(nodes)} node(s) without confirmation", "pass --yes")
     with holding_lock("racks", lock_timeout):
         results = set_power(conn.baremetal, nodes, action, concurrency=concurrency, timeout=timeout,
                             progress=_progress())

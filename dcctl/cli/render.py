@@ -67,3 +67,15 @@ def _esc(text: str) -> str:
 
 def stdout_is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+def confirm(yes: bool, question: str, refusal: str = "refusing to change the cloud without confirmation",
+            hint: str = "pass --yes to apply non-interactively") -> None:
+    """Ask before a change, unless ``--yes``; without a terminal to ask on, refuse (nothing changed)."""
+    from dcctl.core.errors import InputError
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise InputError(refusal, hint)
+    click.confirm(question, default=False, abort=True, err=True)

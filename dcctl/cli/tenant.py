@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from dcctl.cli.render import confirm
 from dcctl.cli.locking import holding_lock, lock_timeout_option
 from dcctl.cli.settings import json_option, settings
 from dcctl.core.errors import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_SERVICE, InputError
@@ -198,19 +199,11 @@ def apply(slugs: tuple[str, ...], phase: int | None, prune: bool, refresh: bool,
         if settings().json:
             emit_json({"plan": plan.as_dict(), "results": [], "ok": True, "calls": conn.dcctl_calls.total})
         return
-    _confirm(yes, f"Apply these {len(plan.actions)} change(s) to cloud '{settings().os_cloud}'?")
+    confirm(yes, f"Apply these {len(plan.actions)} change(s) to cloud '{settings().os_cloud}'?")
     with holding_lock("tenants", lock_timeout):  # another engineer's apply: wait, then name them
         report, record = _run(conn, plan, concurrency, "tenant apply", network_concurrency)
     _report(plan, report, record, conn.dcctl_calls.total)
 
-
-def _confirm(yes: bool, question: str) -> None:
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise InputError("refusing to change the cloud without confirmation", "pass --yes to apply non-interactively")
-    if not click.confirm(question, default=False, err=True):
-        raise click.exceptions.Abort()
 
 
 def _run(conn, plan, concurrency: int, command: str, network_concurrency: int = 1):
@@ -416,7 +409,7 @@ def destroy(slug: str, allow_destroy: bool, force: bool, yes: bool, concurrency:
         click.echo(plan.render(colour=_colour()))
     if plan.is_empty:
         return
-    _confirm(yes, f"Destroy tenant '{slug}' ({len(plan.actions)} deletions)?")
+    confirm(yes, f"Destroy tenant '{slug}' ({len(plan.actions)} deletions)?")
     with holding_lock("tenants", 60):
         report, record = _run(conn, plan, concurrency, "tenant destroy")
     _report(plan, report, record, conn.dcctl_calls.total)

@@ -74,5 +74,8 @@ def _groups(snap: Snapshot, domain_id: str) -> list[dict[str, Any]]:
             continue
         grants = sorted(f"{snap.role_by_id.get(r, {}).get('name', r)} on {snap.project_by_id.get(p, {}).get('name', p)}"
                         for g, p, r in snap.grants if g == group["id"])
+        grants += sorted(f"{snap.role_by_id.get(r, {}).get('name', r)} on domain "
+                         f"{snap.domain_by_id.get(d, {}).get('name', d)}" + (" (inherited)" if inherited else "")
+                         for g, d, r, inherited in snap.domain_grants if g == group["id"])
         out.append({"name": group["name"], "managed": is_marked(group.get("description")), "roles": grants})
     return out
