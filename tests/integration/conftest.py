@@ -80,6 +80,19 @@ def reader_cloud(lab):
     conn.close()
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server from Debian's packages, on loopback, for the audit log and lock tests."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pgserver import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def require(lab):
     """``require("neutron", ...)``: skip the test unless those lab services run."""

@@ -20,15 +20,6 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
 
-@pytest.fixture(scope="module")
-def postgres():
-    from pgserver import PostgresServer
-
-    server = PostgresServer().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def state(request, tmp_path, monkeypatch):
     """An empty audit store; yields its URL, also set as DCCTL_STATE_URL for child processes."""

@@ -6,10 +6,16 @@ A tenant of its own (slug ``exporter-quota``) is applied, read, changed by hand 
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 SLUG = "exporter-quota"
@@ -50,7 +56,6 @@ def _destroy(conn) -> None:
 
 @pytest.fixture(scope="module")
 def applied(lab, tmp_path_factory):
-    from dcctl.cli.main import cli
     from dcctl.core.cloud import connect
 
     tenants = tmp_path_factory.mktemp("tenants")
@@ -59,11 +64,11 @@ def applied(lab, tmp_path_factory):
     conn = connect("dcctl-lab")
     _destroy(conn)
     state = tmp_path_factory.mktemp("state") / "audit.sqlite"
-    with pytest.MonkeyPatch.context() as patch:  # --state-url sets DCCTL_STATE_URL for the process
-        patch.setenv("DCCTL_STATE_URL", f"sqlite:///{state}")  # recorded, so undone on leaving
-        result = CliRunner().invoke(cli, ["--os-cloud", "dcctl-lab", "--inventory", str(ROOT / "inventory"),
-                                          "tenant", "apply", "--tenants", str(tenants), "--yes"])
-    assert result.exit_code == 0, result.output
+    result = subprocess.run([sys.executable, "-m", "dcctl", "--os-cloud", "dcctl-lab", "--inventory",
+                             str(ROOT / "inventory"), "--state-url", f"sqlite:///{state}", "tenant", "apply",
+                             "--tenants", str(tenants), "--yes"], capture_output=True, text=True, cwd=ROOT,
+                            env=dict(os.environ))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     try:
         yield tenants, conn
     finally:
@@ -142,14 +147,6 @@ def test_a_project_the_reader_cannot_read_is_marked_and_drift_is_left_out(applie
 
 def test_the_labs_prometheus_stores_the_tenant_series(applied, lab):
     """End to end: `dcctl exporter serve` on the port the lab's Prometheus scrapes (job dcctl)."""
-    import json
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.parse
-    import urllib.request
-
     from dcctl.lab import orchestrate
     from dcctl.lab.service import PORTS
 

@@ -48,15 +48,6 @@ def copies(lab, tmp_path_factory):
         conn.close()
 
 
-@pytest.fixture(scope="module")
-def postgres():
-    from pgserver import PostgresServer
-
-    server = PostgresServer().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def state(request, tmp_path):
     """An empty audit log (and lock) on each backend; yields the environment for dcctl."""

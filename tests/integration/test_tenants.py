@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tenantcopies import ensure_external_network  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 INVENTORY = ROOT / "inventory"
 SAMPLES = ROOT / "tenants"
-EXTERNAL = "public"
 
 
 def _connect():
@@ -46,20 +49,6 @@ def _destroy(conn, slugs) -> None:
         assert report.ok, [r.error for r in report.results if r.error][:5]
 
 
-def _ensure_external_network(conn) -> str | None:
-    """The lab has no external network: make one for routers' gateways. Returns its id if made here."""
-    network = conn.network
-    if network.get(f"/networks?name={EXTERNAL}&router:external=true").json()["networks"]:
-        return None
-    made = network.post("/networks", json={"network": {
-        "name": EXTERNAL, "router:external": True, "provider:network_type": "flat",
-        "provider:physical_network": EXTERNAL, "description": "lab external network (dcctl tenant tests)"}}
-    ).json()["network"]
-    network.post("/subnets", json={"subnet": {"network_id": made["id"], "name": EXTERNAL, "cidr": "203.0.113.0/24",
-                                              "ip_version": 4, "enable_dhcp": False}})
-    return made["id"]
-
-
 @pytest.fixture(scope="module")
 def cloud(lab):
     """The lab with every sample tenant applied from empty; destroyed (and the lab as found) at the end."""
@@ -70,7 +59,7 @@ def cloud(lab):
     conn = _connect()
     tenants = _samples()
     _destroy(conn, tenants.tenants)  # leftovers of an interrupted run
-    made_external = _ensure_external_network(conn)
+    made_external = ensure_external_network(conn)
     state = {"conn": conn, "tenants": tenants}
     try:
         yield state
