@@ -29,6 +29,11 @@ def _cloud(explicit: str | None) -> str | None:
     return explicit or os.environ.get("DCCTL_EXPORTER_CLOUD") or settings().os_cloud
 
 
+tenants_option = click.option("--tenants", "tenants_dir", type=click.Path(path_type=Path), envvar="DCCTL_TENANTS",
+                              default=Path("tenants"), show_default=True,
+                              help="Tenant requests (quota use, drift, e-service catalogue).")
+
+
 @click.group()
 def exporter() -> None:
     """The dcctl Prometheus exporter."""
@@ -39,8 +44,7 @@ def exporter() -> None:
 @click.option("--cloud", help="clouds.yaml entry to read with  [default: $DCCTL_EXPORTER_CLOUD, then --os-cloud]")
 @click.option("--interval", "intervals", multiple=True, metavar="NAME=SECONDS",
               help="Collection interval of one collector (repeatable), e.g. inventory=60.")
-@click.option("--tenants", "tenants_dir", type=click.Path(path_type=Path), envvar="DCCTL_TENANTS",
-              default=Path("tenants"), show_default=True, help="Tenant requests (quota use and drift).")
+@tenants_option
 def serve(listen: str, cloud: str | None, intervals: tuple[str, ...], tenants_dir: Path) -> None:
     """Serve metrics; collectors run in the background on their own intervals.
 
@@ -61,17 +65,12 @@ def serve(listen: str, cloud: str | None, intervals: tuple[str, ...], tenants_di
 
 @exporter.command("collect")
 @click.option("--cloud", help="clouds.yaml entry to read with  [default: $DCCTL_EXPORTER_CLOUD, then --os-cloud]")
-@click.option("--tenants", "tenants_dir", type=click.Path(path_type=Path), envvar="DCCTL_TENANTS",
-              default=Path("tenants"), show_default=True, help="Tenant requests (quota use and drift).")
+@tenants_option
 def collect_once(cloud: str | None, tenants_dir: Path) -> None:
     """Run every collector once and print the metrics in Prometheus text format."""
-    from prometheus_client import CollectorRegistry, generate_latest
-
     from dcctl.monitoring.serve import build_exporter
 
     exp = build_exporter(settings().inventory_dir, _cloud(cloud), {}, tenants_dir)
     for name in exp.specs:
         exp.run_once(name)
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(exp)
-    click.echo(generate_latest(registry).decode(), nl=False)
+    click.echo(exp.exposition().decode(), nl=False)

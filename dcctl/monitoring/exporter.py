@@ -146,24 +146,12 @@ class Exporter:
         return [duration, success, errors]
 
     def collect(self):
-        """What a scrape returns: every collector's last families, plus the exporter's own health."""
-        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-
+        """The same samples as objects, for a prometheus_client registry (``exposition`` serves text)."""
         with self._lock:
-            snapshot = {name: (list(s.families), s.duration, s.last_success, s.errors)
-                        for name, s in self.states.items()}
-        yield from merged(f for families, *_ in snapshot.values() for f in families)
-        duration = GaugeMetricFamily("dcctl_exporter_collector_duration_seconds",
-                                     "How long the collector's last run took.", labels=["collector"])
-        success = GaugeMetricFamily("dcctl_exporter_collector_last_success_timestamp_seconds",
-                                    "When the collector last succeeded (0: never).", labels=["collector"])
-        errors = CounterMetricFamily("dcctl_exporter_collector_errors",
-                                     "Collector runs that failed.", labels=["collector"])
-        for name, (_families, took, last, errs) in sorted(snapshot.items()):
-            duration.add_metric([name], took)
-            success.add_metric([name], last)
-            errors.add_metric([name], errs)
-        yield from (duration, success, errors)
+            families = [f for state in self.states.values() for f in state.families]
+            health = self._health()
+        yield from merged(families)
+        yield from health
 
     def describe(self):
         return []  # families vary with the data: let the registry call collect() only on scrape
@@ -172,20 +160,18 @@ class Exporter:
 def merged(families: Iterable[Any]) -> list[Any]:
     """One family per metric name: two collectors may add series to the same metric
     (``dcctl_drift_items`` comes from bare metal and from tenants); the exposition format
-    allows each name once."""
-    by_name: dict[str, Any] = {}
+    allows each name once. A collector's stored families are never changed."""
+    by_name: dict[str, list[Any]] = {}
     for family in families:
-        if family.name not in by_name:
-            by_name[family.name] = family
-            continue
-        first = by_name[family.name]
-        if first is not family and not getattr(first, "_dcctl_merged", False):
-            first = copy.copy(first)  # never grow a collector's stored family
-            first.samples = list(first.samples)
-            first._dcctl_merged = True
-            by_name[family.name] = first
-        first.samples.extend(family.samples)
-    return list(by_name.values())
+        by_name.setdefault(family.name, []).append(family)
+    out = []
+    for group in by_name.values():
+        first = group[0]
+        if len(group) > 1:
+            first = copy.copy(first)
+            first.samples = [sample for family in group for sample in family.samples]
+        out.append(first)
+    return out
 
 
 class _Families:
@@ -207,7 +193,7 @@ def render_text(families: Iterable[Any]) -> bytes:
 def render_blocks(families: Iterable[Any]) -> dict[str, tuple[bytes, bytes]]:
     """Each family as text, split into its HELP/TYPE header and its sample lines."""
     blocks: dict[str, tuple[bytes, bytes]] = {}
-    for family in merged(families):
+    for family in families:
         text = render_text([family])
         lines = text.splitlines(keepends=True)
         header = b"".join(line for line in lines if line.startswith(b"# "))

@@ -96,6 +96,7 @@ class TenantCollector:
         self.concurrency = concurrency
         self._conn = None
         self._system = None
+        self._bases: dict[str, str] = {}  # service -> endpoint URL, read once per connection
         self._sessions: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -162,14 +163,14 @@ class TenantCollector:
         projects = [p for p in keystone["projects"] if is_managed_tags(p.get("tags"))]
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="tenants") as pool:
             reads = dict(zip((p["id"] for p in projects), pool.map(self._read_project, (p["id"] for p in projects))))
-        unreadable = [p["name"] for p in projects if reads[p["id"]].error]
+        unreadable = [p for p in projects if reads[p["id"]].error]
         if unreadable:
             log.warning("tenants: %d project(s) unreadable by the exporter's account (is it in the policy's "
-                        "monitoring group?): %s: %s", len(unreadable), ", ".join(unreadable[:5]),
-                        reads[next(p["id"] for p in projects if p["name"] == unreadable[0])].error)
+                        "monitoring group?): %s: %s", len(unreadable), ", ".join(p["name"] for p in unreadable[:5]),
+                        reads[unreadable[0]["id"]].error)
         # drift needs every project of the YAML's tenants (another tenant's project may vanish
         # mid-cycle, being destroyed: that must not hide the drift of the others)
-        blind = [p for p in projects if reads[p["id"]].error and tag_value(p.get("tags"), "tenant") in tenants.tenants]
+        blind = [p for p in unreadable if tag_value(p.get("tags"), "tenant") in tenants.tenants]
         drift = None
         if not errors_in(problems) and not blind:
             drift = tenant_drift(tenants, merged_snapshot(keystone, reads))
