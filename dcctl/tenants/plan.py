@@ -126,7 +126,7 @@ class _Planner:
                      "dcctl cannot tell which one is the tenant's",
                      f"keep the one in use and delete the others (e.g. `openstack {kind} "
                      f"delete ID`; a create whose answer was lost may have been retried), then plan again",
-                     "duplicate-name")
+                     "duplicate-in-cloud")
         return True
 
     def unmanaged(self, where: Location, what: str) -> None:

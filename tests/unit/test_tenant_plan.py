@@ -407,7 +407,7 @@ def test_two_live_networks_of_one_name_are_a_problem_not_a_silent_pick(tenants):
         "domains", "projects", "groups", "roles", "role_assignments", "subnets", "routers", "router_ports",
         "security_groups", "rbac_policies")}, networks=cloud.networks + [twin], quotas=cloud.quotas)
     replan, problems = plan_tenants(tenants, cloud)
-    assert [p.code for p in problems] == ["duplicate-name"]
+    assert [p.code for p in problems] == ["duplicate-in-cloud"]
     assert "2 networks named 'health-apps'" in problems[0].message and "twin-of-apps" in problems[0].message
     assert problems[0].location.file.endswith("health.yaml")
     assert not [a for a in replan.actions if a.key == "network:health/apps"]
