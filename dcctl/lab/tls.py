@@ -4,13 +4,23 @@ Lab services that speak HTTPS (the Redfish BMC emulator) present a certificate
 from this CA, so clients (Ironic, sushy, dcctl) verify TLS for real against
 ``ca.pem`` instead of turning verification off. Everything is generated once in
 the lab's state dir and reused while it is still valid and covers the names asked for.
+
+Services prepare concurrently (the BMC emulator and the e-services both want a
+certificate on a fresh lab), so every read-check-write here holds a file lock on
+the directory and files are replaced atomically: otherwise two callers could each
+create a CA and one server would present a certificate from a CA that ``ca.pem``
+no longer holds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import fcntl
 import ipaddress
 import os
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,14 +43,37 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """Hold ``directory/.lock`` exclusively (threads and processes alike: flock is per open file)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _replace(path: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to ``path`` atomically (a reader sees the old file or the new, never half)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(path, 0o600)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _write_pair(pair: CertPair, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> None:
+    _replace(pair.key, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption()), 0o600)
+    _replace(pair.cert, cert.public_bytes(serialization.Encoding.PEM), 0o644)
 
 
 def _load_cert(path: Path) -> x509.Certificate | None:
@@ -56,6 +89,11 @@ def _still_valid(cert: x509.Certificate) -> bool:
 
 def ensure_ca(directory: Path, name: str = "dcctl lab CA") -> CertPair:
     """The lab CA (``ca.pem`` / ``ca-key.pem`` in ``directory``), created when missing or expiring."""
+    with _locked(directory):
+        return _ensure_ca(directory, name)
+
+
+def _ensure_ca(directory: Path, name: str) -> CertPair:
     pair = CertPair(directory / "ca.pem", directory / "ca-key.pem")
     cert = _load_cert(pair.cert)
     if cert is not None and pair.key.exists() and _still_valid(cert):
@@ -78,8 +116,7 @@ def ensure_ca(directory: Path, name: str = "dcctl lab CA") -> CertPair:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _write_key(pair.key, key)
-    pair.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_pair(pair, key, cert)
     return pair
 
 
@@ -98,6 +135,12 @@ def issue_server_cert(ca: CertPair, directory: Path, name: str, *, ips: list[str
 
     Reused when it still covers exactly those names, was signed by this CA and is not expiring.
     """
+    with _locked(directory):
+        return _issue_server_cert(ca, directory, name, ips=ips, dns=dns)
+
+
+def _issue_server_cert(ca: CertPair, directory: Path, name: str, *, ips: list[str],
+                       dns: list[str]) -> CertPair:
     pair = CertPair(directory / f"{name}.pem", directory / f"{name}-key.pem")
     wanted = {str(ipaddress.ip_address(ip)) for ip in ips} | set(dns)
     ca_cert = _load_cert(ca.cert)
@@ -136,6 +179,5 @@ def issue_server_cert(ca: CertPair, directory: Path, name: str, *, ips: list[str
                        critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    _write_key(pair.key, key)
-    pair.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_pair(pair, key, cert)
     return pair
