@@ -116,11 +116,12 @@ def _report(plan, report, record, passwords, calls) -> None:
     from dcctl.core.executor import Outcome
 
     issued = passwords.count if passwords is not None else 0
+    must_change = passwords.must_change if passwords is not None else 0
     where = str(passwords.path) if issued else None
     if settings().json:
         emit_json({"plan": plan.as_dict(), "ok": report.ok, "summary": report.summary(), "record": str(record.path),
                    "calls": calls.total, "write_calls": len(calls.write_calls()),
-                   "password_file": where, "passwords_issued": issued,
+                   "password_file": where, "passwords_issued": issued, "passwords_must_change": must_change,
                    "results": [{"key": r.action.key, "outcome": r.outcome.value, "error": r.error,
                                 "attempts": r.attempts} for r in report.results]})
     else:
@@ -130,6 +131,12 @@ def _report(plan, report, record, passwords, calls) -> None:
         if where:
             click.echo(f"{issued} one-time password(s) in {where} (only you can read it): hand each to its "
                        "person, then delete the file", err=True)
+            if must_change == issued:
+                click.echo("Keystone makes each person choose a new password before they can sign in.", err=True)
+            else:
+                click.echo(f"warning: Keystone does not make {issued - must_change} of them choose a new password "
+                           "at first sign-in (keystone.conf [security_compliance] change_password_upon_first_use "
+                           "is off on this cloud): ask each person to change it at once", err=True)
         click.echo(f"record: {record.path}", err=True)
     if not report.ok:
         if not settings().json:

@@ -54,12 +54,17 @@ def _user_create(conn, p, retry, passwords):
     if retry:
         found = get_json(conn.identity, f"/users?name={quote(body['name'])}&domain_id={body['domain_id']}")["users"]
         if found:
+            if passwords is not None:
+                passwords.created(found[0])
             return found[0]["id"]
     if p["password"]:
         if passwords is None:
             raise RuntimeError("a new user needs a password and no password file was given")
         body["password"] = passwords.issue(body["name"])  # in the file before Keystone has it
-    return _request(conn.identity, "POST", "/users", {"user": body}, log=False)["user"]["id"]
+    user = _request(conn.identity, "POST", "/users", {"user": body}, log=False)["user"]
+    if p["password"]:
+        passwords.created(user)
+    return user["id"]
 
 
 def _user_update(conn, p, retry, passwords):

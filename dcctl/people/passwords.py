@@ -75,12 +75,28 @@ class PasswordFile:
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         self.path = Path(directory) / f"{tenant}-{stamp}-{os.getpid()}.csv"
         self._issued: dict[str, str] = {}
+        self._must_change: set[str] = set()
         self._fd: int | None = None
         self._lock = threading.Lock()
 
     @property
     def count(self) -> int:
         return len(self._issued)
+
+    @property
+    def must_change(self) -> int:
+        """How many issued passwords Keystone will make their person change at first sign-in."""
+        return len(self._must_change & set(self._issued))
+
+    def created(self, user: dict) -> None:
+        """Note what Keystone answered for a new user: an already-expired password must be changed.
+
+        Keystone expires an administrator-set password at once when the cloud sets
+        ``change_password_upon_first_use``; that is the only sign of it the API gives.
+        """
+        if user.get("password_expires_at"):
+            with self._lock:
+                self._must_change.add(user["name"])
 
     def issue(self, username: str) -> str:
         """The user's password, written to the file the first time; the same one on a retry."""

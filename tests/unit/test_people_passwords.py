@@ -57,3 +57,14 @@ def test_a_directory_others_can_read_or_inside_a_repository_is_refused(tmp_path)
     with pytest.raises(InputError, match="inside the repository"):
         check_password_dir(repo / "passwords")
     assert not (repo / "passwords").exists()
+
+
+def test_a_password_keystone_already_expired_counts_as_one_the_person_must_change(tmp_path):
+    """Keystone's only sign of change_password_upon_first_use is an expiry set at creation."""
+    passwords = PasswordFile(tmp_path, "health")
+    for name in ("a.one", "b.two"):
+        passwords.issue(name)
+    passwords.created({"name": "a.one", "password_expires_at": "2026-11-26T02:16:37.366865"})
+    passwords.created({"name": "b.two", "password_expires_at": None})
+    passwords.close()
+    assert (passwords.count, passwords.must_change) == (2, 1)
