@@ -101,7 +101,7 @@ def apply_once(conn, tenants, recorder) -> tuple[float, object, int]:
 
 def audit_overhead(conn, tenants, rounds: int) -> list[Measure]:
     from dcctl.core.executor import NullRecorder
-    from dcctl.tenants.record import ApplyRecord
+    from dcctl.audit.recorder import AuditRecorder
 
     walls: dict[str, list[float]] = {"audit": [], "none": []}
     shares: list[float] = []
@@ -109,7 +109,7 @@ def audit_overhead(conn, tenants, rounds: int) -> list[Measure]:
     for i in range(rounds):
         for mode in (("audit", "none") if i % 2 == 0 else ("none", "audit")):
             remove(conn)
-            timed = Timed(ApplyRecord("bench governance", "dcctl-lab") if mode == "audit" else NullRecorder())
+            timed = Timed(AuditRecorder("tenant", "dcctl-lab") if mode == "audit" else NullRecorder())
             seconds, _, _ = apply_once(conn, tenants, timed)
             walls[mode].append(seconds)
             if mode == "audit":
@@ -172,14 +172,14 @@ def fault_apply(tenants, work: Path, share: float) -> list[Measure]:
     from dcctl.core.cloud import connect
     from dcctl.tenants import plan_live
     from dcctl.tenants.apply import apply_tenant_plan
-    from dcctl.tenants.record import ApplyRecord
+    from dcctl.audit.recorder import AuditRecorder
 
     plans, proxies = faulty_cloud(work, share)
     try:
         admin = connect("dcctl-lab")
         remove(admin)
         clean_seconds, _, _ = apply_once(connect("dcctl-lab-faulty"), tenants,
-                                         ApplyRecord("bench governance", "dcctl-lab-faulty"))
+                                         AuditRecorder("tenant", "dcctl-lab-faulty"))
         clean_requests = sum(p.counts.get("requests", 0) for p in plans.values())
         remove(admin)
         for p in plans.values():
@@ -188,7 +188,7 @@ def fault_apply(tenants, work: Path, share: float) -> list[Measure]:
         conn = connect("dcctl-lab-faulty")
         plan, _, _ = plan_live(conn, tenants)
         start = time.perf_counter()
-        result = apply_tenant_plan(conn, plan, recorder=ApplyRecord("bench governance faults", "dcctl-lab-faulty"))
+        result = apply_tenant_plan(conn, plan, recorder=AuditRecorder("tenant", "dcctl-lab-faulty"))
         faulty_seconds = time.perf_counter() - start
         for p in plans.values():
             p.share = 0.0

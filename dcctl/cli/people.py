@@ -102,24 +102,25 @@ def import_(csv_file: Path, slug: str, plan_only: bool, prune: bool, password_di
 
 def _apply(conn, plan, slug: str, directory: Path, federated: bool, concurrency: int):
     from dcctl.people.apply import apply_people_plan
+    from dcctl.audit.recorder import AuditRecorder
     from dcctl.people.passwords import PasswordFile
-    from dcctl.tenants.record import ApplyRecord
 
-    record = ApplyRecord("people import", settings().os_cloud)
+    record = AuditRecorder("tenant", settings().os_cloud)
     passwords = None if federated else PasswordFile(directory, slug)
     report = apply_people_plan(conn, plan, passwords=passwords, concurrency=concurrency, recorder=record)
     return report, record, passwords
 
 
 def _report(plan, report, record, passwords, calls) -> None:
-    from dcctl.cli.render import emit_json
+    from dcctl.cli.render import audit_hint, echo_audit, emit_json
     from dcctl.core.executor import Outcome
 
     issued = passwords.count if passwords is not None else 0
     must_change = passwords.must_change if passwords is not None else 0
     where = str(passwords.path) if issued else None
     if settings().json:
-        emit_json({"plan": plan.as_dict(), "ok": report.ok, "summary": report.summary(), "record": str(record.path),
+        emit_json({"plan": plan.as_dict(), "ok": report.ok and not record.errors, "summary": report.summary(),
+                   "audit": {"written": record.written, "errors": record.errors},
                    "calls": calls.total, "write_calls": len(calls.write_calls()),
                    "password_file": where, "passwords_issued": issued, "passwords_must_change": must_change,
                    "results": [{"key": r.action.key, "outcome": r.outcome.value, "error": r.error,
@@ -137,9 +138,11 @@ def _report(plan, report, record, passwords, calls) -> None:
                 click.echo(f"warning: Keystone does not make {issued - must_change} of them choose a new password "
                            "at first sign-in (keystone.conf [security_compliance] change_password_upon_first_use "
                            "is off on this cloud): ask each person to change it at once", err=True)
-        click.echo(f"record: {record.path}", err=True)
+        echo_audit(record, audit_hint({a.scope for a in plan.actions if a.scope}))
     if not report.ok:
         if not settings().json:
             click.echo("Nothing else was started. Fix the cause and import again: it continues from what is "
                        "in the cloud.", err=True)
+        click.get_current_context().exit(EXIT_SERVICE)
+    if record.errors:
         click.get_current_context().exit(EXIT_SERVICE)

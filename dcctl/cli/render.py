@@ -79,3 +79,19 @@ def confirm(yes: bool, question: str, refusal: str = "refusing to change the clo
     if not sys.stdin.isatty():
         raise InputError(refusal, hint)
     click.confirm(question, default=False, abort=True, err=True)
+
+
+def audit_hint(tenants: set[str]) -> str:
+    """The `dcctl audit log` command that shows an apply's records (all of today's for several tenants)."""
+    import time
+
+    if len(tenants) == 1:
+        return f"dcctl audit log --tenant {next(iter(tenants))}"
+    return f"dcctl audit log --since {time.strftime('%Y-%m-%d', time.gmtime())}"
+
+
+def echo_audit(recorder, hint: str) -> None:
+    """How many records an apply left in the audit log, where to read them, and any it could not write."""
+    click.echo(f"audit: {recorder.written} record(s) in the audit log: `{hint}`", err=True)
+    for problem in recorder.errors:
+        click.echo(f"error: the audit record of {problem} could not be written", err=True)

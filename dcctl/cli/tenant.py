@@ -183,9 +183,8 @@ def apply(slugs: tuple[str, ...], phase: int | None, prune: bool, refresh: bool,
       transient faults; a retried create first looks its object up so nothing is duplicated
     - stops starting new work on the first hard error; a re-run converges
     - holds the tenants apply lock (waits up to --lock-timeout for another apply)
-    - records every action in the audit log (`dcctl audit log --tenant SLUG`) and a
-      JSON-lines file in the state dir, and prints where
-    - exits 3 when an action failed
+    - records every action in the audit log as it finishes (`dcctl audit log --tenant SLUG`)
+    - exits 3 when an action failed, or when its audit record could not be written
     """
     from dcctl.cli.render import emit_json
 
@@ -201,18 +200,17 @@ def apply(slugs: tuple[str, ...], phase: int | None, prune: bool, refresh: bool,
         return
     confirm(yes, f"Apply these {len(plan.actions)} change(s) to cloud '{settings().os_cloud}'?")
     with holding_lock("tenants", lock_timeout):  # another engineer's apply: wait, then name them
-        report, record = _run(conn, plan, concurrency, "tenant apply", network_concurrency)
+        report, record = _run(conn, plan, concurrency, network_concurrency)
     _report(plan, report, record, conn.dcctl_calls.total)
 
 
 
-def _run(conn, plan, concurrency: int, command: str, network_concurrency: int = 1):
-    from dcctl.tenants.apply import apply_tenant_plan
-    from dcctl.tenants.record import ApplyRecord
-
+def _run(conn, plan, concurrency: int, network_concurrency: int = 1):
+    from dcctl.audit.recorder import AuditRecorder
     from dcctl.core.executor import ApplyInterrupted
+    from dcctl.tenants.apply import apply_tenant_plan
 
-    record = ApplyRecord(command, settings().os_cloud)
+    record = AuditRecorder("tenant", settings().os_cloud)
     show_bar = sys.stderr.isatty() and not settings().json
     if not show_bar:
         try:
@@ -240,11 +238,13 @@ def _run(conn, plan, concurrency: int, command: str, network_concurrency: int = 
 
 
 def _report(plan, report, record, calls: int) -> None:
-    from dcctl.cli.render import emit_json
+    """The outcome, where its audit records are; exit non-zero when anything (records too) failed."""
+    from dcctl.cli.render import audit_hint, echo_audit, emit_json
     from dcctl.core.executor import Outcome
 
     if settings().json:
-        emit_json({"plan": plan.as_dict(), "ok": report.ok, "summary": report.summary(), "record": str(record.path),
+        emit_json({"plan": plan.as_dict(), "ok": report.ok and not record.errors, "summary": report.summary(),
+                   "audit": {"written": record.written, "errors": record.errors},
                    "calls": calls, "interrupted": report.interrupted,
                    "results": [{"key": r.action.key, "outcome": r.outcome.value, "error": r.error,
                                 "attempts": r.attempts, "seconds": round(r.seconds, 3)} for r in report.results]})
@@ -252,7 +252,7 @@ def _report(plan, report, record, calls: int) -> None:
         for r in report.by_outcome(Outcome.FAILED):
             click.echo(f"failed: {r.action.kind} {r.action.label}: {r.error}", err=True)
         click.echo(report.summary())
-        click.echo(f"record: {record.path}", err=True)
+        echo_audit(record, audit_hint({a.scope for a in plan.actions if a.scope}))
     if report.interrupted:
         if not settings().json:
             click.echo("Interrupted: the calls in flight finished and every action is in the audit log; nothing "
@@ -262,6 +262,11 @@ def _report(plan, report, record, calls: int) -> None:
         if not settings().json:
             click.echo("Nothing else was started. Fix the cause and run apply again: it continues from "
                        "what is in the cloud.", err=True)
+        click.get_current_context().exit(EXIT_SERVICE)
+    if record.errors:
+        if not settings().json:
+            click.echo("The cloud changed as shown, but the audit log lacks the records above: check the "
+                       "state URL / disk, then `dcctl audit verify`.", err=True)
         click.get_current_context().exit(EXIT_SERVICE)
 
 
@@ -411,7 +416,7 @@ def destroy(slug: str, allow_destroy: bool, force: bool, yes: bool, concurrency:
         return
     confirm(yes, f"Destroy tenant '{slug}' ({len(plan.actions)} deletions)?")
     with holding_lock("tenants", 60):
-        report, record = _run(conn, plan, concurrency, "tenant destroy")
+        report, record = _run(conn, plan, concurrency)
     _report(plan, report, record, conn.dcctl_calls.total)
 
 

@@ -1,5 +1,5 @@
 """Apply against a fake cloud: retries on transient faults, a lookup before retrying a create,
-hard errors stop the run, Neutron writes one at a time, and every outcome is recorded."""
+hard errors stop the run, Neutron writes one at a time, and every outcome reaches the recorder."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from dcctl.core.executor import Outcome
 from dcctl.core.plan import Action, Op, Plan
 from dcctl.tenants.apply import apply_tenant_plan
 from dcctl.tenants.plan import Ref
-from dcctl.tenants.record import ApplyRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -120,14 +119,18 @@ def test_neutron_writes_run_one_at_a_time_while_others_run_in_parallel():
     assert conn.identity.peak > 1
 
 
-def test_every_outcome_is_recorded_as_a_json_line(tmp_path):
+def test_every_outcome_reaches_the_recorder_failures_too():
     conn = FakeConn(identity={("POST", "/groups"): [(409, {"error": {"message": "no"}})]})
-    record = ApplyRecord("tenant apply", "lab", directory=tmp_path)
+    seen = []
+
+    class Collect:
+        def record(self, result):
+            seen.append(result)
+
     plan = Plan([Action(Op.CREATE, "group", "group:x", "x", payload={"body": {"name": "x", "domain_id": "d"}})])
-    apply_tenant_plan(conn, plan, recorder=record)
-    lines = [json.loads(line) for line in record.path.read_text().splitlines()]
-    assert [(entry["action"]["key"], entry["outcome"]) for entry in lines] == [("group:x", "failed")]
-    assert {"run", "time", "user", "cloud", "error", "attempts"} <= set(lines[0])
+    apply_tenant_plan(conn, plan, recorder=Collect())
+    assert [(r.action.key, r.outcome, r.attempts) for r in seen] == [("group:x", Outcome.FAILED, 1)]
+    assert "no" in seen[0].error
 
 
 def test_an_unreachable_cloud_is_a_service_failure_exit_3(tmp_path):
