@@ -1,4 +1,4 @@
-"""The executor's ``Recorder`` for tenant applies and staff imports: the audit log, nothing else.
+"""The executor's ``Recorder`` for applies (tenants, staff, rack enroll): the audit log, nothing else.
 
 Each action's outcome is appended to the hash-chained audit log the moment it is known, so a
 crash or Ctrl-C leaves a log of exactly what was done. A record that cannot be written never
@@ -14,7 +14,7 @@ from dcctl.core.executor import ActionResult
 
 
 class AuditRecorder:
-    """Writes ``kind`` records (target: the action's tenant) as the cloud identity ``identity``."""
+    """Writes ``kind`` records (target: the action's scope, its tenant or rack) as the cloud identity ``identity``."""
 
     def __init__(self, kind: str, identity: str | None) -> None:
         self.kind = kind

@@ -273,7 +273,7 @@ def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, prune: bool,
         confirm(yes, f"Delete {deletions} orphan node(s) from Ironic?",
                 f"refusing to delete {deletions} orphan node(s) without confirmation; nothing was changed",
                 "pass --yes to prune non-interactively")
-    recorder = EnrollRecorder()
+    recorder = EnrollRecorder(identity=settings().os_cloud)
 
     def said(result) -> None:
         if settings().json:

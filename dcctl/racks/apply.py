@@ -10,10 +10,10 @@ again just before its delete: one that got busy since the plan is left alone.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
+from dcctl.audit.recorder import AuditRecorder
 from dcctl.core.executor import ActionResult, ApplyReport, apply_plan
 from dcctl.core.plan import Action, Op, Plan
 from dcctl.racks.credentials import CredentialCache, CredentialError, redacted_logging
@@ -22,15 +22,14 @@ from dcctl.racks.desired import NodeSpec
 log = logging.getLogger("dcctl.racks")
 
 
-class EnrollRecorder:
-    """Writes every action's outcome to dcctl's records (the audit trail): the plan's changes,
-    where credentials appear only as their reference."""
+class EnrollRecorder(AuditRecorder):
+    """The audit trail's ``rack`` records (target: the rack; credentials appear only as their
+    reference, as in the plan's changes), plus every result kept for the command's report."""
 
-    def __init__(self, store: bool = True) -> None:
+    def __init__(self, store: bool = True, identity: str | None = None) -> None:
+        super().__init__("rack", identity)
         self.results: list[ActionResult] = []
         self.store = store
-        self.errors: list[str] = []  # records that could not be written
-        self._lock = threading.Lock()
 
     def record(self, result: ActionResult) -> None:
         with self._lock:
@@ -38,17 +37,8 @@ class EnrollRecorder:
         a = result.action
         log.info("rack %s: %s %s %s: %s%s", a.scope, a.op.value, a.kind, a.key, result.outcome.value,
                  f" ({result.error})" if result.error else "")
-        if not self.store:
-            return
-        from dcctl.core import records
-
-        try:
-            records.record("rack", a.scope, f"{a.op.value} {a.kind}", result.outcome.value, error=result.error,
-                           details={"key": a.key, "label": a.label,
-                                    "changes": [{"field": c.field, "old": c.old, "new": c.new}
-                                                for c in a.changes]})
-        except Exception as exc:  # noqa: BLE001 - a write already happened: report, do not abort the rest
-            self.errors.append(f"{a.key}: {exc}")
+        if self.store:
+            super().record(result)
 
 
 def apply_enroll(plan: Plan, baremetal, credentials: CredentialCache | None = None, *,
