@@ -42,6 +42,13 @@ dcctl audit verify
 
 step "a ministry's request: explained in English and Arabic, never applied before approval"
 dcctl tenant request check requests/water-resources.yaml
+step "the director approves it (into a scratch copy of tenants/, so the sample stays a request); plan shows what apply would do"
+rm -rf demo-output/approval && mkdir -p demo-output/approval
+cp -r tenants requests demo-output/approval/
+dcctl tenant request approve demo-output/approval/requests/water-resources.yaml --by "Director, Cloud Services" \
+    --requests demo-output/approval/requests --tenants demo-output/approval/tenants
+dcctl audit log --tenant water-resources --limit 1
+dcctl tenant plan --tenants demo-output/approval/tenants --tenant water-resources | tail -3
 
 step "ministry staff: the e-payment platform's people as Keystone users (one-time passwords to an owner-only file)"
 dcctl people import people/cbi-epayment.csv --tenant cbi-epayment --yes
