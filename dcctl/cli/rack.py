@@ -234,7 +234,8 @@ def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, prune: bool,
       again just before its delete; asks first (--yes to skip; required off a terminal)
     - applies concurrently; a failing node (missing credentials, Ironic refusing)
       is reported and the others go on; a re-run continues from what exists
-    - exits 1 on input errors, 3 when Ironic failed any write
+    - records every action in the audit log (`dcctl audit log --rack RACK`)
+    - exits 1 on input errors, 3 when Ironic failed any write or an audit record could not be written
     """
     from dcctl.cli.inventory import load_checked
     from dcctl.cli.render import console, emit_json
@@ -293,6 +294,8 @@ def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, prune: bool,
         input_only = all(r.error.startswith("BMC credentials") or r.error == "a dependency failed"
                          for r in failed)
         code = EXIT_INVALID if input_only else EXIT_SERVICE
+    elif recorder.errors:  # Ironic changed, the audit log lacks it: as tenant apply, that fails
+        code = EXIT_SERVICE
     if settings().json:
         emit_json({"plan": plan.as_dict(), "applied": True, "ok": report.ok, "summary": report.summary(),
                    "results": [{"key": r.action.key, "op": r.action.op.value, "kind": r.action.kind,
@@ -304,7 +307,7 @@ def enroll(rack_name: str | None, all_racks: bool, plan_only: bool, prune: bool,
         for r in failed:
             err.print(f"[red]error[/red]: {r.action.kind} {_esc(r.action.label)}: {_esc(r.error)}")
         for problem in recorder.errors:
-            err.print(f"[yellow]warning[/yellow]: could not record {_esc(problem)}")
+            err.print(f"[red]error[/red]: the audit record of {_esc(problem)} could not be written")
         out.print(report.summary())
     _exit(code)
 
