@@ -112,7 +112,7 @@ def _apply(conn, plan, slug: str, directory: Path, federated: bool, concurrency:
 
 
 def _report(plan, report, record, passwords, calls) -> None:
-    from dcctl.cli.render import audit_hint, echo_audit, emit_json
+    from dcctl.cli.render import echo_audit, emit_json, exit_on_audit_errors
     from dcctl.core.executor import Outcome
 
     issued = passwords.count if passwords is not None else 0
@@ -138,11 +138,10 @@ def _report(plan, report, record, passwords, calls) -> None:
                 click.echo(f"warning: Keystone does not make {issued - must_change} of them choose a new password "
                            "at first sign-in (keystone.conf [security_compliance] change_password_upon_first_use "
                            "is off on this cloud): ask each person to change it at once", err=True)
-        echo_audit(record, audit_hint({a.scope for a in plan.actions if a.scope}))
+        echo_audit(record, plan)
     if not report.ok:
         if not settings().json:
             click.echo("Nothing else was started. Fix the cause and import again: it continues from what is "
                        "in the cloud.", err=True)
         click.get_current_context().exit(EXIT_SERVICE)
-    if record.errors:
-        click.get_current_context().exit(EXIT_SERVICE)
+    exit_on_audit_errors(record, json_output=settings().json)

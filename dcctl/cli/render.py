@@ -81,17 +81,26 @@ def confirm(yes: bool, question: str, refusal: str = "refusing to change the clo
     click.confirm(question, default=False, abort=True, err=True)
 
 
-def audit_hint(tenants: set[str]) -> str:
-    """The `dcctl audit log` command that shows an apply's records (all of today's for several tenants)."""
+def echo_audit(recorder, plan) -> None:
+    """How many records an apply of ``plan`` left in the audit log, the command that shows them,
+    and any record that could not be written."""
     import time
 
-    if len(tenants) == 1:
-        return f"dcctl audit log --tenant {next(iter(tenants))}"
-    return f"dcctl audit log --since {time.strftime('%Y-%m-%d', time.gmtime())}"
-
-
-def echo_audit(recorder, hint: str) -> None:
-    """How many records an apply left in the audit log, where to read them, and any it could not write."""
+    tenants = {a.scope for a in plan.actions if a.scope}
+    hint = (f"dcctl audit log --tenant {next(iter(tenants))}" if len(tenants) == 1
+            else f"dcctl audit log --since {time.strftime('%Y-%m-%d', time.gmtime())}")
     click.echo(f"audit: {recorder.written} record(s) in the audit log: `{hint}`", err=True)
     for problem in recorder.errors:
         click.echo(f"error: the audit record of {problem} could not be written", err=True)
+
+
+def exit_on_audit_errors(recorder, *, json_output: bool) -> None:
+    """An apply whose records the audit log lacks fails (exit 3): the cloud changed unrecorded."""
+    from dcctl.core.errors import EXIT_SERVICE
+
+    if not recorder.errors:
+        return
+    if not json_output:
+        click.echo("The cloud changed as shown, but the audit log lacks the records above: check the "
+                   "state URL / disk, then `dcctl audit verify`.", err=True)
+    click.get_current_context().exit(EXIT_SERVICE)

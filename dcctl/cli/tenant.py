@@ -239,7 +239,7 @@ def _run(conn, plan, concurrency: int, network_concurrency: int = 1):
 
 def _report(plan, report, record, calls: int) -> None:
     """The outcome, where its audit records are; exit non-zero when anything (records too) failed."""
-    from dcctl.cli.render import audit_hint, echo_audit, emit_json
+    from dcctl.cli.render import echo_audit, emit_json, exit_on_audit_errors
     from dcctl.core.executor import Outcome
 
     if settings().json:
@@ -252,7 +252,7 @@ def _report(plan, report, record, calls: int) -> None:
         for r in report.by_outcome(Outcome.FAILED):
             click.echo(f"failed: {r.action.kind} {r.action.label}: {r.error}", err=True)
         click.echo(report.summary())
-        echo_audit(record, audit_hint({a.scope for a in plan.actions if a.scope}))
+        echo_audit(record, plan)
     if report.interrupted:
         if not settings().json:
             click.echo("Interrupted: the calls in flight finished and every action is in the audit log; nothing "
@@ -263,11 +263,7 @@ def _report(plan, report, record, calls: int) -> None:
             click.echo("Nothing else was started. Fix the cause and run apply again: it continues from "
                        "what is in the cloud.", err=True)
         click.get_current_context().exit(EXIT_SERVICE)
-    if record.errors:
-        if not settings().json:
-            click.echo("The cloud changed as shown, but the audit log lacks the records above: check the "
-                       "state URL / disk, then `dcctl audit verify`.", err=True)
-        click.get_current_context().exit(EXIT_SERVICE)
+    exit_on_audit_errors(record, json_output=settings().json)
 
 
 @tenant.command()

@@ -54,7 +54,7 @@ def _user_create(conn, p, retry, passwords):
     if retry:
         found = get_json(conn.identity, f"/users?name={quote(body['name'])}&domain_id={body['domain_id']}")["users"]
         if found:
-            if passwords is not None:
+            if p["password"]:
                 passwords.created(found[0])
             return found[0]["id"]
     if p["password"]:

@@ -86,7 +86,7 @@ class PasswordFile:
     @property
     def must_change(self) -> int:
         """How many issued passwords Keystone will make their person change at first sign-in."""
-        return len(self._must_change & set(self._issued))
+        return len(self._must_change)
 
     def created(self, user: dict) -> None:
         """Note what Keystone answered for a new user: an already-expired password must be changed.
